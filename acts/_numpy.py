@@ -1,0 +1,508 @@
+"""Numpy forms of every activation: f and f' side by side, float64 inside.
+
+Every function here takes a float64 ndarray (already validated and converted by
+the registry) and fully validated parameters, and returns float64. The registry
+rounds the result to the caller's dtype, so float16/float32 results are the
+correctly rounded float64 values (error <= 0.5 ulp + the float64 error).
+
+Numerical conventions (shared by all forms):
+
+* Stable forms only: ``expm1``, ``log1p``, ``logaddexp``, max-shifted softmax,
+  ``x - max - log1p(rest)``. No formula subtracts two nearly equal numbers
+  unless the function itself is ill-conditioned there.
+* Tails are exact to a few ulp: a product ``b * exp(z)`` whose exponential is
+  subnormal but whose product is normal (``swish'(-710)``, ``gelu'(-37.6)``) is
+  computed as ``b * exp(z + 64) * exp(-64)`` (see :func:`_mul_exp`).
+* ``exp(-x**2/2)`` splits ``x`` into a 26-bit high part and a low part, so
+  ``x**2`` carries no rounding error into the exponent (matters for |x| > 10).
+* Branches not taken by ``np.where`` are fed clamped arguments, so no input
+  produces a RuntimeWarning; overflow/underflow that rounds to the right answer
+  is silenced by the registry's ``np.errstate(over="ignore", under="ignore")``.
+* ±inf give the mathematical limits; nan gives nan.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy import special
+
+# --- constants (float64 roundings of the exact values) ------------------------
+SELU_ALPHA = 1.6732632423543772848170429916717
+SELU_LAMBDA = 1.0507009873554804934193349852946
+SELU_LAMBDA_ALPHA = 1.7580993408473768599402175208123  # λ·α, rounded once
+GELU_SIGMOID_K = 1.702
+GELU_TANH_C = 0.044715
+SQRT_2_OVER_PI = 0.79788456080286535587989211986876  # √(2/π)
+SQRT_PI_OVER_2 = 1.2533141373155002512078826424055  # √(π/2)
+INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1/√(2π)
+INV_SQRT_2 = 0.70710678118654752440084436210485
+_EXP_M64 = math.exp(-64.0)
+_TAIL = -600.0  # below this, exp(z) is scaled by e^64 before multiplying
+_CLAMP = 1.0e3  # beyond ±1000 every exponential tail is exactly 0 or 1 in float64
+_SPLIT = 134217729.0  # 2**27 + 1 (Dekker's split)
+
+
+# --- shared helpers -----------------------------------------------------------
+def _keep_nan(x, y):
+    """y, except nan where x is nan (comparisons like x > 0 turn nan into False)."""
+    return np.where(np.isnan(x), x, y)
+
+
+def _mul_exp2(b, hi, lo=0.0):
+    """b·exp(hi + lo) for an exact ``hi`` and a small ``lo``.
+
+    Accurate also where exp(hi) is subnormal but the product is normal: there
+    exp(hi + 64)·e^-64 is used (hi + 64 is exact for hi in [-2048, -600]).
+    """
+    low = hi < _TAIL
+    scaled = b * np.exp(np.where(low, hi + 64.0, hi)) * np.exp(lo)
+    return np.where(low, scaled * _EXP_M64, scaled)
+
+
+def _mul_exp(b, z):
+    """b·e^z, accurate in the subnormal tail of e^z (see :func:`_mul_exp2`)."""
+    return _mul_exp2(b, z)
+
+
+def _mul_sigmoid(b, z):
+    """b·σ(z) with a relative error of a few ulp for every z, tails included.
+
+    σ(z) = 1/(1+e^-z) for z >= 0 and e^z/(1+e^z) for z < 0; the e^z factor goes
+    through :func:`_mul_exp`, so b·σ(-710) is normal when b is large enough
+    (``scipy.special.expit`` flushes e^-710 to 0 instead).
+    """
+    e = np.exp(-np.abs(z))  # e^{-|z|} in [0, 1]: never overflows
+    base = b / (1.0 + e)
+    return np.where(z < 0, _mul_exp(base, np.minimum(z, 0.0)), base)
+
+
+def _times(slope, x):
+    """slope·x with the limit 0·(±inf) = 0 (a zero-slope piece stays zero)."""
+    inf = np.isinf(x)
+    y = slope * np.where(inf, np.sign(x), x)
+    return np.where(inf & (y != 0), np.copysign(np.inf, y), np.where(inf, 0.0, y))
+
+
+def _with_limits(x, core, at_neg_inf, at_pos_inf):
+    """core(x) on finite x; the given limits at ±inf (core never sees inf)."""
+    inf = np.isinf(x)
+    if not inf.any():
+        return core(x)
+    y = core(np.where(inf, 0.0, x))
+    return np.where(x == np.inf, at_pos_inf, np.where(x == -np.inf, at_neg_inf, y))
+
+
+def _split(x):
+    """Dekker split: x = hi + lo with hi of 26 significant bits (|x| <= 1e300)."""
+    c = _SPLIT * x
+    hi = c - (c - x)
+    return hi, x - hi
+
+
+def _gauss_parts(x):
+    """(hi, lo) with -x²/2 = hi + lo, hi exact; so exp(-x²/2) = exp(hi)·exp(lo).
+
+    x is clamped to ±50 first: beyond, exp(-x²/2) < 1e-540 is 0 anyway.
+    """
+    xc = np.clip(x, -50.0, 50.0)
+    xh, xl = _split(xc)
+    return -0.5 * (xh * xh), -(xh * xl + 0.5 * (xl * xl))
+
+
+def _mul_gauss_pdf(b, x):
+    """b·φ(x), φ the standard normal density, accurate in the tails."""
+    hi, lo = _gauss_parts(x)
+    return _mul_exp2(b * INV_SQRT_2PI, hi, lo)
+
+
+# --- identity, step -----------------------------------------------------------
+def identity(x):
+    return x.copy()
+
+
+def identity_d(x):
+    return _keep_nan(x, np.ones_like(x))
+
+
+def binary_step(x):
+    return _keep_nan(x, (x >= 0).astype(np.float64))
+
+
+def binary_step_d(x):
+    return _keep_nan(x, np.zeros_like(x))
+
+
+# --- sigmoid, tanh ------------------------------------------------------------
+def sigmoid(x):
+    return special.expit(x)
+
+
+def sigmoid_d(x):
+    # σ(x)·σ(-x): both factors accurate, no 1 - σ cancellation in the tails.
+    return special.expit(x) * special.expit(-x)
+
+
+def tanh(x):
+    return np.tanh(x)
+
+
+def tanh_d(x):
+    # 1 - tanh² cancels for |x| > 1; 4e^{-2|x|}/(1+e^{-2|x|})² does not.
+    t = np.exp(-2.0 * np.abs(x))
+    return 4.0 * t / ((1.0 + t) * (1.0 + t))
+
+
+# --- rectifiers ----------------------------------------------------------------
+def relu(x):
+    # +0.0 for x <= 0 (also -0.0), nan stays nan: like torch.relu.
+    return np.where(x > 0, x, np.where(np.isnan(x), x, 0.0))
+
+
+def relu_d(x):
+    return _keep_nan(x, (x > 0).astype(np.float64))
+
+
+def leaky_relu(x, negative_slope):
+    return np.where(x > 0, x, _times(negative_slope, x))
+
+
+def leaky_relu_d(x, negative_slope):
+    return _keep_nan(x, np.where(x > 0, 1.0, negative_slope))
+
+
+def prelu(x, weight):
+    return leaky_relu(x, weight)
+
+
+def prelu_d(x, weight):
+    return leaky_relu_d(x, weight)
+
+
+def _rrelu_slopes(x, lower, upper, training, rng):
+    if not training:
+        return (lower + upper) / 2.0
+    rng = np.random.default_rng(rng) if not isinstance(rng, np.random.Generator) else rng
+    return rng.uniform(lower, upper, size=x.shape)
+
+
+def rrelu(x, lower, upper, training, rng):
+    return leaky_relu(x, _rrelu_slopes(x, lower, upper, training, rng))
+
+
+def rrelu_d(x, lower, upper, training, rng):
+    return leaky_relu_d(x, _rrelu_slopes(x, lower, upper, training, rng))
+
+
+def relu6(x):
+    return hardtanh(x, 0.0, 6.0)
+
+
+def relu6_d(x):
+    return hardtanh_d(x, 0.0, 6.0)
+
+
+# --- exponential linear units ---------------------------------------------------
+def elu(x, alpha):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+
+def elu_d(x, alpha):
+    # x <= 0 branch at 0 gives α·e^0 = α: torch's convention elu'(0) = α.
+    return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+
+def selu(x):
+    return np.where(x > 0, SELU_LAMBDA * x, SELU_LAMBDA_ALPHA * np.expm1(np.minimum(x, 0.0)))
+
+
+def selu_d(x):
+    return np.where(x > 0, SELU_LAMBDA, SELU_LAMBDA_ALPHA * np.exp(np.minimum(x, 0.0)))
+
+
+def celu(x, alpha):
+    return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0) / alpha))
+
+
+def celu_d(x, alpha):
+    return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / alpha))
+
+
+# --- GELU -----------------------------------------------------------------------
+def _gelu_tanh_u(x):
+    """2u = 2√(2/π)(x + 0.044715x³), written x(1 + c x²): no cancellation."""
+    return 2.0 * SQRT_2_OVER_PI * x * (1.0 + GELU_TANH_C * (x * x))
+
+
+def gelu(x, approximate):
+    if approximate == "none":
+        return _with_limits(x, lambda v: v * special.ndtr(v), 0.0, np.inf)
+    if approximate == "tanh":  # ½x(1 + tanh u) = x·σ(2u)
+        return _with_limits(x, lambda v: _mul_sigmoid(v, _gelu_tanh_u(v)), 0.0, np.inf)
+    return _with_limits(x, lambda v: _mul_sigmoid(v, GELU_SIGMOID_K * v), 0.0, np.inf)
+
+
+def gelu_d(x, approximate):
+    xc = np.clip(x, -_CLAMP, _CLAMP)  # the derivative is exactly 0 / 1 beyond
+    if approximate == "none":
+        # x >= 0: Φ + xφ (no cancellation). x < 0: φ·(x + Φ/φ) with the Mills
+        # ratio Φ/φ = √(π/2)·erfcx(-x/√2), so neither term underflows early.
+        right = special.ndtr(xc) + _mul_gauss_pdf(xc, xc)
+        mills = SQRT_PI_OVER_2 * special.erfcx(-np.minimum(xc, 0.0) * INV_SQRT_2)
+        left = _mul_gauss_pdf(np.minimum(xc, 0.0) + mills, xc)
+        return _keep_nan(x, np.where(xc < 0, left, right))
+    if approximate == "tanh":
+        z = _gelu_tanh_u(xc)
+        du = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * (xc * xc))
+        return _mul_sigmoid(1.0 + xc * du * special.expit(-z), z)
+    return swish_d(xc, GELU_SIGMOID_K)
+
+
+# --- Swish / SiLU, Mish --------------------------------------------------------
+def swish(x, beta):
+    at_neg_inf = 0.0 if beta > 0 else -np.inf
+    return _with_limits(x, lambda v: _mul_sigmoid(v, beta * v), at_neg_inf, np.inf)
+
+
+def swish_d(x, beta):
+    # d/dx x·σ(βx) = σ(z)·(1 + z·σ(-z)), z = βx.
+    z = beta * np.clip(x, -_CLAMP, _CLAMP)
+    z = np.clip(z, -_CLAMP, _CLAMP)
+    return _keep_nan(x, _mul_sigmoid(1.0 + z * special.expit(-z), z))
+
+
+def mish(x):
+    # tanh(softplus x) = n/(n+2), n = e^x(e^x+2). With t = e^{-|x|}:
+    #   x > 0: (1+2t)/(1+2t+2t²);   x <= 0: e^x·(t+2)/(t(t+2)+2).
+    t = np.exp(-np.abs(x))
+    right = x * (1.0 + 2.0 * t) / (1.0 + 2.0 * t * (1.0 + t))
+    xl = np.clip(x, -_CLAMP, 0.0)
+    left = _mul_exp(xl * (t + 2.0) / (t * (t + 2.0) + 2.0), xl)
+    return np.where(x > 0, right, left)
+
+
+def mish_d(x):
+    # mish' = T + x·σ(x)·(1 - T²), T = tanh(softplus x), 1 - T² = 4(n+1)/(n+2)².
+    xc = np.clip(x, -_CLAMP, _CLAMP)
+    t = np.exp(-np.abs(xc))
+    d = 1.0 + 2.0 * t * (1.0 + t)  # (n+2)·t² for x > 0
+    right = (1.0 + 2.0 * t) / d + 4.0 * xc * (1.0 + t) * (t * t) / (d * d)
+    n2 = t * (t + 2.0) + 2.0  # n + 2 for x <= 0 (t = e^x)
+    bracket = (t + 2.0) / n2 + xc / (1.0 + t) * 4.0 * (n2 - 1.0) / (n2 * n2)
+    left = _mul_exp(bracket, np.minimum(xc, 0.0))
+    return _keep_nan(x, np.where(xc > 0, right, left))
+
+
+# --- softplus, softsign -----------------------------------------------------------
+def softplus(x, beta):
+    # log(1 + e^z)/β = (max(z, 0) + log1p(e^{-|z|}))/β, z = βx: exact for every x,
+    # no threshold (torch's native threshold=20 is off by ~6e5 ulp at 20.0000001).
+    # (np.logaddexp is the same formula but warns at -inf.)
+    z = x if beta == 1.0 else beta * x
+    y = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
+    return y if beta == 1.0 else y / beta
+
+
+def softplus_d(x, beta):
+    return special.expit(x if beta == 1.0 else beta * x)
+
+
+def softsign(x):
+    ax = np.abs(x)
+    # For |x| > 1, 1/(1 + 1/|x|) also handles |x| = inf (limit ±1).
+    big = np.sign(x) / (1.0 + 1.0 / np.maximum(ax, 1.0))
+    small = np.clip(x, -1.0, 1.0)
+    return np.where(ax > 1.0, big, small / (1.0 + np.abs(small)))
+
+
+def softsign_d(x):
+    r = 1.0 / (1.0 + np.abs(x))
+    return r * r
+
+
+# --- hard (piecewise-linear) variants ------------------------------------------------
+def hardtanh(x, min_val, max_val):
+    return np.clip(x, min_val, max_val)
+
+
+def hardtanh_d(x, min_val, max_val):
+    # 1 strictly inside (min_val, max_val), 0 at the corners: torch's convention.
+    return _keep_nan(x, ((x > min_val) & (x < max_val)).astype(np.float64))
+
+
+def hardsigmoid(x):
+    return np.clip((x + 3.0) / 6.0, 0.0, 1.0)  # x + 3 is exact near -3
+
+
+def hardsigmoid_d(x):
+    return _keep_nan(x, np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0))
+
+
+def hardswish(x):
+    xc = np.clip(x, -3.0, 3.0)
+    return np.where(x >= 3.0, x, xc * (xc + 3.0) / 6.0)
+
+
+def hardswish_d(x):
+    # torch: 0 for x < -3, (2x+3)/6 for -3 <= x <= 3, 1 for x > 3.
+    xc = np.clip(x, -3.0, 3.0)
+    inner = (2.0 * xc + 3.0) / 6.0
+    return _keep_nan(x, np.where(x < -3.0, 0.0, np.where(x <= 3.0, inner, 1.0)))
+
+
+# --- maxout ----------------------------------------------------------------------
+def _groups(x, k, axis):
+    axis = axis % x.ndim
+    shape = x.shape[:axis] + (x.shape[axis] // k, k) + x.shape[axis + 1:]
+    return x.reshape(shape), axis
+
+
+def maxout(x, k, axis):
+    g, axis = _groups(x, k, axis)
+    return np.max(g, axis=axis + 1)
+
+
+def maxout_jvp(x, v, k, axis):
+    g, ax = _groups(x, k, axis)
+    winner = np.expand_dims(np.argmax(g, axis=ax + 1), ax + 1)  # first maximum wins
+    vg, _ = _groups(v, k, axis)
+    return np.take_along_axis(vg, winner, axis=ax + 1).squeeze(ax + 1)
+
+
+# --- Dice (Deep Interest Network) -----------------------------------------------------
+def _dice_stats(x, axis, mean, var):
+    if mean is None:
+        # A batch holding ±inf has no mean/variance: every output is then nan.
+        with np.errstate(invalid="ignore"):
+            return np.mean(x, axis=axis, keepdims=True), np.var(x, axis=axis, keepdims=True)
+    return np.asarray(mean, dtype=np.float64), np.asarray(var, dtype=np.float64)
+
+
+def dice(x, alpha, eps, axis, mean, var):
+    # f(s) = p(s)·s + (1 - p(s))·α·s = α·s + (1 - α)·s·p(s)
+    m, v = _dice_stats(x, axis, mean, var)
+    sd = np.sqrt(v + eps)
+
+    def core(s):
+        return alpha * s + (1.0 - alpha) * _mul_sigmoid(s, (s - m) / sd)
+
+    # s -> +inf: p -> 1, f ~ s;  s -> -inf: p -> 0, f ~ α·s.
+    return _with_limits(x, core, _times(alpha, np.full_like(x, -np.inf)), np.inf)
+
+
+def dice_d(x, alpha, eps, axis, mean, var):
+    # eval form (given statistics): f' = α + (1-α)·(p + s·p(1-p)/sd)
+    m, v = _dice_stats(x, axis, mean, var)
+    sd = np.sqrt(v + eps)
+    xc = np.clip(x, m - _CLAMP * sd, m + _CLAMP * sd)
+    z = (xc - m) / sd
+    p = special.expit(z)
+    return _keep_nan(x, alpha + (1.0 - alpha) * (p + _mul_sigmoid(xc / sd, z) * special.expit(-z)))
+
+
+# --- softmax family ------------------------------------------------------------------
+def _shifted(x, axis):
+    """(x - max, posinf rows, undefined rows): the max trick with inf handled."""
+    m = np.max(x, axis=axis, keepdims=True)
+    posinf = m == np.inf
+    undefined = (m == -np.inf) | np.isnan(m)  # all -inf, or a nan in the row
+    d = x - np.where(np.isfinite(m), m, 0.0)
+    d = np.where(posinf, np.where(x == np.inf, 0.0, -np.inf), d)
+    return np.where(undefined, -np.inf, d), posinf, undefined
+
+
+def softmax(x, axis):
+    if x.ndim == 0:
+        return _keep_nan(x, np.ones_like(x))
+    if x.shape[axis] == 0:
+        return x.copy()
+    d, _, undefined = _shifted(x, axis)
+    e = np.exp(d)
+    total = np.sum(e, axis=axis, keepdims=True)
+    s = e / np.where(undefined, 1.0, total)
+    return np.where(undefined, np.nan, s)
+
+
+def softmin(x, axis):
+    return softmax(-x, axis)
+
+
+def log_softmax(x, axis):
+    if x.ndim == 0:
+        return _keep_nan(x, np.zeros_like(x))
+    if x.shape[axis] == 0:
+        return x.copy()
+    d, _, undefined = _shifted(x, axis)
+    e = np.exp(d)
+    # log Σe^d = log1p(Σ over all but one maximum): keeps full relative accuracy
+    # for the dominant entry, whose log-probability is -log1p(tiny).
+    top = np.argmax(d, axis=axis)
+    np.put_along_axis(e, np.expand_dims(top, axis), 0.0, axis=axis)
+    lse = np.log1p(np.sum(e, axis=axis, keepdims=True))
+    return np.where(undefined, np.nan, d - lse)
+
+
+def softmax_jvp(x, v, axis):
+    # J v with J = diag(s) - s sᵀ, never formed: s ⊙ (v - <s, v>)
+    s = softmax(x, axis)
+    return s * (v - np.sum(s * v, axis=axis, keepdims=True))
+
+
+def softmin_jvp(x, v, axis):
+    return softmax_jvp(-x, -v, axis)
+
+
+def log_softmax_jvp(x, v, axis):
+    s = softmax(x, axis)
+    return v - np.sum(s * v, axis=axis, keepdims=True)
+
+
+# --- gated linear units (split convention: x = [a, b] halves along axis; the
+# --- second half b is the gate, as torch.nn.functional.glu) ------------------------
+def _halves(x, axis):
+    a, b = np.split(x, 2, axis=axis)
+    return a, b
+
+
+def _halves_undefined_ok(x, axis):
+    # a = ±inf with a gate of exactly 0 is inf·0: no limit exists, the result is
+    # nan by design, so that (and only that) invalid operation is not warned about.
+    return _halves(x, axis), np.errstate(invalid="ignore")
+
+
+def glu(x, axis):
+    (a, b), undefined_ok = _halves_undefined_ok(x, axis)
+    with undefined_ok:
+        return _mul_sigmoid(a, b)
+
+
+def swiglu(x, axis, beta):
+    (a, b), undefined_ok = _halves_undefined_ok(x, axis)
+    with undefined_ok:
+        return a * swish(b, beta)
+
+
+def geglu(x, axis, approximate):
+    (a, b), undefined_ok = _halves_undefined_ok(x, axis)
+    with undefined_ok:
+        return a * gelu(b, approximate)
+
+
+def _gated_jvp(x, v, axis, gate, gate_d):
+    (a, b), undefined_ok = _halves_undefined_ok(x, axis)
+    va, vb = _halves(v, axis)
+    with undefined_ok:
+        return gate(b) * va + a * gate_d(b) * vb
+
+
+def glu_jvp(x, v, axis):
+    return _gated_jvp(x, v, axis, sigmoid, sigmoid_d)
+
+
+def swiglu_jvp(x, v, axis, beta):
+    return _gated_jvp(x, v, axis, lambda b: swish(b, beta), lambda b: swish_d(b, beta))
+
+
+def geglu_jvp(x, v, axis, approximate):
+    return _gated_jvp(x, v, axis, lambda b: gelu(b, approximate), lambda b: gelu_d(b, approximate))

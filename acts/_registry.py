@@ -1,0 +1,322 @@
+"""The registry: one :class:`Activation` per function, looked up by name.
+
+An :class:`Activation` bundles the math (LaTeX formula and derivative), the
+numpy forms, the torch forms (imported lazily, so ``import acts`` needs no
+torch), the citation and the computed properties. Inputs and parameters are
+validated here, once, so the forms in ``_numpy`` and ``_torch`` can assume
+clean data.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from types import MappingProxyType
+from typing import Any, Callable
+
+import numpy as np
+
+_REGISTRY: dict[str, "Activation"] = {}
+_ALIASES: dict[str, str] = {}
+
+_ACCEPTED = "a real number or array of real numbers (Python int/float, or numpy int, float16, float32, float64)"
+
+
+# --- input conversion -----------------------------------------------------------
+def as_float_array(x: Any, who: str) -> tuple[np.ndarray, np.dtype]:
+    """(x as float64 ndarray, dtype of the result). Raise TypeError with advice."""
+    if isinstance(x, (str, bytes)):
+        raise TypeError(f"{who}: got a string {x!r}; expected {_ACCEPTED}.")
+    if type(x).__module__.split(".")[0] == "torch":
+        raise TypeError(f"{who}: got a torch.Tensor; this is the numpy form. Use a.torch(x) for tensors, "
+                        "or pass x.detach().cpu().numpy().")
+    try:
+        arr = np.asarray(x)
+    except (ValueError, TypeError) as exc:  # ragged nested lists and the like
+        raise TypeError(f"{who}: cannot read {type(x).__name__} as an array ({exc}); expected {_ACCEPTED}.") from None
+    kind = arr.dtype.kind
+    if kind == "f":
+        if arr.dtype.itemsize > 8:
+            raise TypeError(f"{who}: {arr.dtype} is not supported; cast to float64 first (x.astype(np.float64)).")
+        out_dtype = arr.dtype
+    elif kind in "iub":
+        out_dtype = np.dtype(np.float64)
+    elif kind == "c":
+        raise TypeError(f"{who}: activations are real functions; got complex input ({arr.dtype}). "
+                        "Pass x.real or np.abs(x) if that is what you mean.")
+    else:
+        raise TypeError(f"{who}: got an array of dtype {arr.dtype}; expected {_ACCEPTED}. "
+                        "Convert with np.asarray(x, dtype=np.float64).")
+    return arr.astype(np.float64, copy=False), out_dtype
+
+
+def _finish(y: np.ndarray, out_dtype: np.dtype, scalar: bool):
+    with np.errstate(over="ignore", under="ignore"):  # rounding to a narrow dtype
+        y = np.asarray(y).astype(out_dtype, copy=False)
+    return y[()] if scalar else y
+
+
+# --- parameter checks ---------------------------------------------------------------
+def real(*, positive=False, nonnegative=False, array=False):
+    """A finite real parameter (optionally > 0 or >= 0, optionally an array)."""
+
+    def check(name, value):
+        if isinstance(value, bool) or not (isinstance(value, numbers.Real) or (array and _real_array(value))):
+            kind = "a real number" + (" or an array of real numbers" if array else "")
+            raise TypeError(f"parameter {name} must be {kind}; got {value!r}.")
+        v = np.asarray(value, dtype=np.float64) if array and not isinstance(value, numbers.Real) else float(value)
+        if not np.all(np.isfinite(v)):
+            raise ValueError(f"parameter {name} must be finite; got {value!r}.")
+        if positive and not np.all(v > 0):
+            raise ValueError(f"parameter {name} must be > 0; got {value!r}.")
+        if nonnegative and not np.all(v >= 0):
+            raise ValueError(f"parameter {name} must be >= 0; got {value!r}.")
+        return v
+
+    return check
+
+
+def _real_array(value):
+    if type(value).__module__.split(".")[0] == "torch":
+        return value.dtype.is_floating_point
+    arr = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else None
+    return arr is not None and arr.dtype.kind in "iuf"
+
+
+def choice(*options):
+    def check(name, value):
+        if value not in options:
+            raise ValueError(f"parameter {name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
+        return value
+
+    return check
+
+
+def integer(*, minimum):
+    def check(name, value):
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"parameter {name} must be an int; got {value!r}.")
+        if value < minimum:
+            raise ValueError(f"parameter {name} must be >= {minimum}; got {value}.")
+        return int(value)
+
+    return check
+
+
+def boolean(name, value):
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"parameter {name} must be True or False; got {value!r}.")
+    return bool(value)
+
+
+def rng_or_none(name, value):
+    """None, a seed, a numpy Generator, or (torch forms) a torch.Generator."""
+    ok = value is None or isinstance(value, (numbers.Integral, np.random.Generator))
+    ok = ok or type(value).__module__.split(".")[0] == "torch"
+    if not ok or isinstance(value, bool):
+        raise TypeError(f"parameter {name} must be None, an int seed, a numpy Generator "
+                        f"(np.random.default_rng(seed)) or a torch.Generator; got {value!r}.")
+    return value
+
+
+def optional_real_array(*, nonnegative=False):
+    inner = real(nonnegative=nonnegative, array=True)
+
+    def check(name, value):
+        return None if value is None else inner(name, value)
+
+    return check
+
+
+# --- the Activation ---------------------------------------------------------------------
+class Activation:
+    """One activation function: math, numpy and torch forms, properties, citation.
+
+    Attributes: ``name``, ``aliases``, ``family``, ``formula`` and ``derivative``
+    (LaTeX, no surrounding ``$``), ``params`` (read-only defaults), ``paper``
+    (citation dict), ``elementwise``, ``description``, ``convention`` (the
+    derivative's value at kinks), and the lazily computed ``props``.
+    """
+
+    def __init__(self, name, *, family, formula, derivative, f, df=None, jvp=None,
+                 params=None, checks=None, relation=None, aliases=(), paper=None,
+                 description="", convention="", section=None, torch_name=None):
+        self.name = name
+        self.aliases = tuple(aliases)
+        self.family = family
+        self.formula = formula
+        self.derivative = derivative
+        self.description = description
+        self.convention = convention
+        self.paper = MappingProxyType(dict(paper)) if paper else None
+        self.params = MappingProxyType(dict(params or {}))
+        self.elementwise = jvp is None
+        self._f, self._df, self._jvp = f, df, jvp
+        self._checks = dict(checks or {})
+        self._relation = relation  # cross-parameter check, raises ValueError
+        self._section = section
+        self._props = None
+
+    def __repr__(self):
+        extra = f", aliases={self.aliases}" if self.aliases else ""
+        return f"Activation({self.name!r}, family={self.family!r}{extra})"
+
+    # parameters ---------------------------------------------------------------
+    def _params(self, given: dict) -> dict:
+        unknown = sorted(set(given) - set(self.params))
+        if unknown:
+            accepted = ", ".join(f"{k}={v!r}" for k, v in self.params.items()) or "no parameters"
+            raise TypeError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; accepted: {accepted}.")
+        merged = {**self.params, **given}
+        for key, value in given.items():
+            merged[key] = self._checks[key](key, value)
+        if self._relation is not None:
+            self._relation(merged)
+        return merged
+
+    # numpy forms --------------------------------------------------------------
+    def f(self, x, **params):
+        """Numpy forward f(x); keeps float16/32/64 (ints -> float64); scalars give numpy scalars."""
+        p = self._params(params)
+        x64, dtype = as_float_array(x, f"{self.name}.f")
+        self._check_shape(x64, p)
+        with np.errstate(over="ignore", under="ignore"):
+            y = self._f(x64, **p)
+        return _finish(y, dtype, x64.ndim == 0 and np.ndim(y) == 0)
+
+    def df(self, x, **params):
+        """Numpy elementwise derivative f'(x), with the kink convention in ``convention``."""
+        if self._df is None:
+            raise TypeError(f"{self.name} is not elementwise, so it has no elementwise derivative: "
+                            f"use acts.get({self.name!r}).jacobian(x) for a 1-D x, .jvp(x, v), or the torch form.")
+        p = self._params(params)
+        if self.name == "dice" and p["mean"] is None:
+            raise TypeError("dice with batch statistics (mean=None, var=None) is not elementwise: every output "
+                            "depends on the whole batch. Pass mean= and var= (running statistics, eval mode) "
+                            "for the elementwise derivative, or use the torch form with autograd.")
+        x64, dtype = as_float_array(x, f"{self.name}.df")
+        with np.errstate(over="ignore", under="ignore"):
+            y = self._df(x64, **p)
+        return _finish(y, dtype, x64.ndim == 0)
+
+    def jvp(self, x, v, **params):
+        """Jacobian-vector product J(x)·v (v has x's shape), for any activation."""
+        p = self._params(params)
+        x64, dtype = as_float_array(x, f"{self.name}.jvp")
+        v64, _ = as_float_array(v, f"{self.name}.jvp")
+        if v64.shape != x64.shape:
+            raise ValueError(f"{self.name}.jvp: v must have x's shape {x64.shape}; got {v64.shape}.")
+        self._check_shape(x64, p)
+        with np.errstate(over="ignore", under="ignore"):
+            y = self._df(x64, **p) * v64 if self._jvp is None else self._jvp(x64, v64, **p)
+        return _finish(y, dtype, False)
+
+    def jacobian(self, x, **params):
+        """Full Jacobian ∂f_i/∂x_j of a 1-D input (for softmax: diag(s) - s sᵀ)."""
+        x64, dtype = as_float_array(x, f"{self.name}.jacobian")
+        if x64.ndim != 1:
+            raise ValueError(f"{self.name}.jacobian needs a 1-D x; got shape {x64.shape}. "
+                             "Use jvp(x, v) for batches.")
+        if "axis" in self.params and params.get("axis", -1) not in (0, -1):
+            raise ValueError(f"{self.name}.jacobian: a 1-D x has only axis 0 (or -1).")
+        eye = np.eye(x64.shape[0])
+        cols = [np.asarray(self.jvp(x64, eye[j], **params)) for j in range(x64.shape[0])]
+        jac = np.stack(cols, axis=-1) if cols else np.zeros((0, 0))
+        return _finish(jac, dtype, False)
+
+    def _check_shape(self, x, p):
+        if "axis" not in p or self.name == "dice" and p["mean"] is not None:
+            return
+        axis = p["axis"]
+        if x.ndim == 0:
+            if self.name in ("softmax", "softmin", "log_softmax"):
+                return
+            raise ValueError(f"{self.name} needs an array with at least one axis; got a scalar.")
+        if not -x.ndim <= axis < x.ndim:
+            raise ValueError(f"{self.name}: axis={axis} is out of range for an array with {x.ndim} dimension(s).")
+        size = x.shape[axis]
+        if self.name == "maxout" and size % p["k"]:
+            raise ValueError(f"maxout: the size of axis {axis} ({size}) must be divisible by k={p['k']}; "
+                             "reshape x or choose a k that divides it.")
+        if self.name in ("glu", "swiglu", "geglu") and size % 2:
+            raise ValueError(f"{self.name}: the size of axis {axis} ({size}) must be even (it is split "
+                             "into halves a, b).")
+
+    # torch forms ------------------------------------------------------------------
+    def torch(self, x, **params):
+        """Torch form: autograd-capable, on x's device; float16/bfloat16 accepted."""
+        from . import _torch
+
+        import torch
+
+        if not isinstance(x, torch.Tensor):
+            raise TypeError(f"{self.name}.torch expects a torch.Tensor; got {type(x).__name__}. "
+                            "Use torch.as_tensor(x), or a.f(x) for numpy input.")
+        if not x.is_floating_point():
+            raise TypeError(f"{self.name}.torch expects a floating-point tensor; got {x.dtype}. Use x.float().")
+        return _torch.FUNCTIONS[self.name](x, **self._params(params))
+
+    def module(self, **kwargs):
+        """A torch.nn.Module (learnable parameters where the paper has them)."""
+        from . import _torch
+
+        own = {k: v for k, v in kwargs.items() if k in self.params}
+        rest = {k: v for k, v in kwargs.items() if k not in self.params}
+        return _torch.MODULES[self.name](**self._params(own), **rest)
+
+    # properties -------------------------------------------------------------------------
+    @property
+    def props(self) -> dict:
+        """Computed properties (see :mod:`acts.properties`); cached after the first use."""
+        if self._props is None:
+            from .properties import compute
+
+            self._props = MappingProxyType(compute(self))
+        return self._props
+
+    def section(self):
+        """(g, g') on scalars: f itself when elementwise, else a documented 1-D section."""
+        if self._section is None:
+            return (lambda t: self.f(t)), (lambda t: self.df(t))
+        return self._section(self)
+
+
+def register(act: Activation) -> Activation:
+    for key in (act.name, *act.aliases):
+        if key in _REGISTRY or key in _ALIASES:
+            raise ValueError(f"duplicate activation name {key!r}")
+    _REGISTRY[act.name] = act
+    for alias in act.aliases:
+        _ALIASES[alias] = act.name
+    return act
+
+
+def _normalise(name: str) -> str:
+    return name.strip().lower().replace("-", "_").replace(" ", "_")
+
+
+def get(name: str) -> Activation:
+    """The activation called ``name`` (or an alias such as "silu")."""
+    if not isinstance(name, str):
+        raise TypeError(f"acts.get expects a name (str); got {type(name).__name__}. See acts.names().")
+    key = _normalise(name)
+    key = _ALIASES.get(key, key)
+    if key in _REGISTRY:
+        return _REGISTRY[key]
+    known = sorted([*_REGISTRY, *_ALIASES])
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    hint = f" Did you mean {' or '.join(map(repr, close))}?" if close else ""
+    raise KeyError(f"unknown activation {name!r}.{hint} Known: {', '.join(sorted(_REGISTRY))}.")
+
+
+def names(*, aliases: bool = False) -> list[str]:
+    """Sorted canonical names (with ``aliases=True``, the aliases too)."""
+    return sorted([*_REGISTRY, *(_ALIASES if aliases else ())])
+
+
+def all_activations() -> list[Activation]:
+    return [_REGISTRY[n] for n in names()]
+
+
+Checker = Callable[[str, Any], Any]
+__all__ = ["Activation", "register", "get", "names", "all_activations", "as_float_array"]
