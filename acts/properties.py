@@ -116,7 +116,7 @@ def _saturation(dg) -> dict:
         at_inf = float(dg(np.float64(sign * math.inf)))
         at_inf = float(dg(np.float64(sign * _TAIL))) if math.isnan(at_inf) else at_inf
         at_big = float(dg(np.float64(sign * _TAIL)))
-        if at_inf == 0 and abs(at_big) < 1e-12:
+        if at_inf == 0 and abs(at_big) < 1e-6:  # softsign: 1e-8 at 1e4 (polynomial tail)
             out[side] = "hard" if np.all(dg(tail) == 0) else "soft"
         else:
             out[side] = None
