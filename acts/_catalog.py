@@ -256,8 +256,8 @@ register(Activation(
 register(Activation(
     "hardswish", family="piecewise-linear (hard)", f=N.hardswish, df=N.hardswish_d,
     formula=r"x\,\frac{\operatorname{ReLU6}(x + 3)}{6}",
-    derivative=CASES + r"0 & x < -3 \\ \tfrac{2x + 3}{6} & -3 \le x \le 3 \\ 1 & x > 3" + ENDCASES,
-    convention="hardswish'(-3) = -1/2 and hardswish'(3) = 3/2 (the inner piece), as torch.",
+    derivative=CASES + r"0 & x \le -3 \\ \tfrac{2x + 3}{6} & -3 < x < 3 \\ 1 & x \ge 3" + ENDCASES,
+    convention="hardswish'(-3) = 0 and hardswish'(3) = 1 (the outer pieces), as torch 2.13 autograd.",
     description="Piecewise-polynomial Swish for mobile (MobileNetV3).",
     paper=_mobilenet_v3))
 

@@ -117,6 +117,68 @@ def _mul_gauss_pdf(b, x):
     return _mul_exp2(b * INV_SQRT_2PI, hi, lo)
 
 
+# Near a root x0 of f' the terms of f' cancel, and the few-ulp errors of the
+# special functions (ndtr, erfcx, expit) become large relative errors. There f'
+# is its Taylor series in d = x - x0, with x0 as a double-double (hi + lo), so
+# d is exact to 0.5 ulp and every term carries full relative accuracy.
+# Coefficients computed with mpmath (60 digits); degree 16 keeps the truncation
+# below 2^-60 relative for |d| <= 0.125 (checked by tests/test_accuracy.py).
+_GELU_NONE_ROOT = (-0.7517915246935645, 1.4956759177009883e-17)
+_GELU_NONE_TAYLOR = (  # f'(x0 + d) = Σ c_n d^n, n = 1..16 (mpmath, 60 digits)
+    0.4314939923140469,
+    0.388284982990552,
+    -0.018199676398671087,
+    -0.1140082332972217,
+    -0.014771522148244337,
+    0.019421679838189067,
+    0.004539228379125415,
+    -0.002239538068073497,
+    -0.0007448268386746817,
+    0.00018633974623233514,
+    8.615947861116571e-05,
+    -1.121438018842664e-05,
+    -7.74846130700372e-06,
+    4.3284506257392273e-07,
+    5.702764979242107e-07,
+    -1.6044265494246427e-09,
+)
+_GELU_TANH_ROOT = (-0.7524614220710163, 3.635560509207687e-17)
+_GELU_TANH_TAYLOR = (  # f'(x0 + d) = Σ c_n d^n, n = 1..16 (mpmath, 60 digits)
+    0.4304000910248585,
+    0.38751844613578895,
+    -0.01578285352184803,
+    -0.11394448308095899,
+    -0.01661932834305256,
+    0.019682309459833118,
+    0.005261059254921912,
+    -0.0024227318458750974,
+    -0.0009274420230205449,
+    0.00026392764052681053,
+    0.00012425227802639782,
+    -3.4956171694436116e-05,
+    -1.5950896871645105e-05,
+    5.918611710894005e-06,
+    2.4335516344299543e-06,
+    -9.898647747433667e-07,
+)
+_ROOT_RADIUS = 0.125
+
+
+def _near_root(x, y, root, taylor):
+    """y with f'(x) replaced by its Taylor series wherever |x - x0| < 0.125."""
+    d = (x - root[0]) - root[1]
+    near = np.abs(d) < _ROOT_RADIUS
+    if not near.any():
+        return y
+    dn = d[near]
+    poly = np.zeros_like(dn)
+    for c in reversed(taylor):
+        poly = (poly + c) * dn
+    y = np.array(y, copy=True)
+    y[near] = poly
+    return y
+
+
 # --- identity, step -----------------------------------------------------------
 def identity(x):
     return x.copy()
@@ -156,7 +218,7 @@ def tanh_d(x):
 
 # --- rectifiers ----------------------------------------------------------------
 def relu(x):
-    # +0.0 for x <= 0 (also -0.0), nan stays nan: like torch.relu.
+    # +0.0 for x <= 0 (torch.relu keeps -0.0 as -0.0; the two compare equal), nan stays nan.
     return np.where(x > 0, x, np.where(np.isnan(x), x, 0.0))
 
 
@@ -230,9 +292,43 @@ def celu_d(x, alpha):
 
 
 # --- GELU -----------------------------------------------------------------------
+def _two_prod(a, b):
+    """(p, e) with p + e = a·b exactly (Dekker; |a|, |b| < 1e150)."""
+    p = a * b
+    ah, al = _split(a)
+    bh, bl = _split(b)
+    return p, ((ah * bh - p) + ah * bl + al * bh) + al * bl
+
+
+def _two_sum(a, b):
+    """(s, e) with s + e = a + b exactly (Knuth)."""
+    s = a + b
+    bb = s - a
+    return s, (a - (s - bb)) + (b - bb)
+
+
+_A_HI, _A_LO = 1.5957691216057308, -9.96930880911092e-17  # 2√(2/π) as a double-double
+_C_HI, _C_LO = 0.044715, 2.1960211427085595e-18  # 0.044715 as a double-double
+
+
 def _gelu_tanh_u(x):
-    """2u = 2√(2/π)(x + 0.044715x³), written x(1 + c x²): no cancellation."""
-    return 2.0 * SQRT_2_OVER_PI * x * (1.0 + GELU_TANH_C * (x * x))
+    """2u = 2√(2/π)·x·(1 + 0.044715x²) in double-double, rounded once.
+
+    σ(2u) amplifies the relative error of 2u by |2u|(1 - σ(2u)); a plain float64
+    evaluation (five roundings) costs up to ~7 ulp in GELU-tanh' near x = -1.65.
+    """
+    xc = np.clip(x, -1e100, 1e100)  # beyond, 2u is ±inf anyway (restored below)
+    sq, sq_e = _two_prod(xc, xc)
+    cx2, cx2_e = _two_prod(np.full_like(xc, _C_HI), sq)
+    cx2_e = cx2_e + (_C_HI * sq_e + _C_LO * sq)
+    w, w_e = _two_sum(np.ones_like(xc), cx2)
+    w_e = w_e + cx2_e
+    m, m_e = _two_prod(xc, w)
+    m_e = m_e + xc * w_e
+    z, z_e = _two_prod(np.full_like(xc, _A_HI), m)
+    z = z + (z_e + (_A_HI * m_e + _A_LO * m))
+    big = np.abs(x) > 1e100
+    return np.where(big, np.copysign(np.inf, x), z) if big.any() else z
 
 
 def gelu(x, approximate):
@@ -246,16 +342,28 @@ def gelu(x, approximate):
 def gelu_d(x, approximate):
     xc = np.clip(x, -_CLAMP, _CLAMP)  # the derivative is exactly 0 / 1 beyond
     if approximate == "none":
-        # x >= 0: Φ + xφ (no cancellation). x < 0: φ·(x + Φ/φ) with the Mills
-        # ratio Φ/φ = √(π/2)·erfcx(-x/√2), so neither term underflows early.
-        right = special.ndtr(xc) + _mul_gauss_pdf(xc, xc)
-        mills = SQRT_PI_OVER_2 * special.erfcx(-np.minimum(xc, 0.0) * INV_SQRT_2)
-        left = _mul_gauss_pdf(np.minimum(xc, 0.0) + mills, xc)
-        return _keep_nan(x, np.where(xc < 0, left, right))
+        # x > -0.6: Φ + xφ (little cancellation). Further left: φ·(x + Φ/φ) with
+        # the Mills ratio Φ/φ = √(π/2)·erfcx(-x/√2), so nothing underflows early
+        # and Φ's x²-amplified argument rounding is avoided. Around the root
+        # x0 ≈ -0.7518: the Taylor series.
+        direct = special.ndtr(xc) + _mul_gauss_pdf(xc, xc)
+        left_x = np.minimum(xc, 0.0)
+        mills = SQRT_PI_OVER_2 * special.erfcx(-left_x * INV_SQRT_2)
+        tail = _mul_gauss_pdf(left_x + mills, xc)
+        y = np.where(xc < -0.6, tail, direct)
+        return _keep_nan(x, _near_root(xc, y, _GELU_NONE_ROOT, _GELU_NONE_TAYLOR))
     if approximate == "tanh":
+        # f' = σ(z)(1 + x·z'·σ(-z)), z = 2u. One e = e^{-|z|} serves σ(z) and
+        # σ(-z) so their errors are correlated: with s = 1 + e,
+        #   z < 0: f' = e·(s + x z')/s²     z >= 0: f' = (s + x z' e)/s²
         z = _gelu_tanh_u(xc)
-        du = 2.0 * SQRT_2_OVER_PI * (1.0 + 3.0 * GELU_TANH_C * (xc * xc))
-        return _mul_sigmoid(1.0 + xc * du * special.expit(-z), z)
+        xdz = xc * (2.0 * SQRT_2_OVER_PI) * (1.0 + 3.0 * GELU_TANH_C * (xc * xc))
+        e = np.exp(-np.abs(z))
+        s = 1.0 + e
+        right = (s + xdz * e) / (s * s)
+        left = _mul_exp((s + xdz) / (s * s), np.minimum(z, 0.0))
+        y = np.where(z < 0, left, right)
+        return _keep_nan(x, _near_root(xc, y, _GELU_TANH_ROOT, _GELU_TANH_TAYLOR))
     return swish_d(xc, GELU_SIGMOID_K)
 
 
@@ -267,8 +375,8 @@ def swish(x, beta):
 
 def swish_d(x, beta):
     # d/dx x·σ(βx) = σ(z)·(1 + z·σ(-z)), z = βx.
-    z = beta * np.clip(x, -_CLAMP, _CLAMP)
-    z = np.clip(z, -_CLAMP, _CLAMP)
+    # clip x first so that β = 0 never meets inf; then z, where the tails are flat
+    z = np.clip(beta * np.clip(x, -1e300, 1e300), -_CLAMP, _CLAMP)
     return _keep_nan(x, _mul_sigmoid(1.0 + z * special.expit(-z), z))
 
 
@@ -283,14 +391,19 @@ def mish(x):
 
 
 def mish_d(x):
-    # mish' = T + x·σ(x)·(1 - T²), T = tanh(softplus x), 1 - T² = 4(n+1)/(n+2)².
+    # mish' = T + x·σ(x)·(1 - T²), T = tanh(softplus x) = n/(n+2), n = e^x(e^x+2),
+    # 1 - T² = 4(n+1)/(n+2)² and n + 1 = (1 + e^x)². With t = e^{-|x|}:
+    #   x > 0:  T + 4x(1+t)t²/D²,  D = 1 + 2t + 2t²            (all terms positive)
+    #   x <= 0: e^x·[4(1+x) + t(6 + 4x + t(4 + t))]/(2 + t(2+t))²   (t = e^x)
+    # The x <= 0 numerator is (e+2)(n+2) + 4x(1+e) expanded in powers of e, so for
+    # x < -1.5 its terms share one sign: no cancellation left but the root's own.
     xc = np.clip(x, -_CLAMP, _CLAMP)
     t = np.exp(-np.abs(xc))
-    d = 1.0 + 2.0 * t * (1.0 + t)  # (n+2)·t² for x > 0
+    d = 1.0 + 2.0 * t * (1.0 + t)
     right = (1.0 + 2.0 * t) / d + 4.0 * xc * (1.0 + t) * (t * t) / (d * d)
-    n2 = t * (t + 2.0) + 2.0  # n + 2 for x <= 0 (t = e^x)
-    bracket = (t + 2.0) / n2 + xc / (1.0 + t) * 4.0 * (n2 - 1.0) / (n2 * n2)
-    left = _mul_exp(bracket, np.minimum(xc, 0.0))
+    n2 = 2.0 + t * (2.0 + t)
+    numerator = 4.0 * (1.0 + xc) + t * (6.0 + 4.0 * xc + t * (4.0 + t))
+    left = _mul_exp(numerator / (n2 * n2), np.minimum(xc, 0.0))
     return _keep_nan(x, np.where(xc > 0, right, left))
 
 
@@ -299,9 +412,11 @@ def softplus(x, beta):
     # log(1 + e^z)/β = (max(z, 0) + log1p(e^{-|z|}))/β, z = βx: exact for every x,
     # no threshold (torch's native threshold=20 is off by ~6e5 ulp at 20.0000001).
     # (np.logaddexp is the same formula but warns at -inf.)
-    z = x if beta == 1.0 else beta * x
-    y = np.maximum(z, 0.0) + np.log1p(np.exp(-np.abs(z)))
-    return y if beta == 1.0 else y / beta
+    # max(βx, 0)/β = max(x, 0) exactly, so only the log1p term is divided by β
+    # (and βx overflowing to inf cannot turn a finite x into inf).
+    if beta == 1.0:
+        return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+    return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(beta * x))) / beta
 
 
 def softplus_d(x, beta):
@@ -345,10 +460,10 @@ def hardswish(x):
 
 
 def hardswish_d(x):
-    # torch: 0 for x < -3, (2x+3)/6 for -3 <= x <= 3, 1 for x > 3.
+    # torch 2.13 autograd: 0 for x <= -3, (2x+3)/6 strictly inside, 1 for x >= 3.
     xc = np.clip(x, -3.0, 3.0)
-    inner = (2.0 * xc + 3.0) / 6.0
-    return _keep_nan(x, np.where(x < -3.0, 0.0, np.where(x <= 3.0, inner, 1.0)))
+    inner = (2.0 * xc + 3.0) / 6.0  # 2x + 3 is exact near -1.5, the root
+    return _keep_nan(x, np.where(x <= -3.0, 0.0, np.where(x >= 3.0, 1.0, inner)))
 
 
 # --- maxout ----------------------------------------------------------------------
@@ -393,12 +508,14 @@ def dice(x, alpha, eps, axis, mean, var):
 
 def dice_d(x, alpha, eps, axis, mean, var):
     # eval form (given statistics): f' = α + (1-α)·(p + s·p(1-p)/sd)
+    #                                   = α + (1-α)·σ(z)·(1 + (s/sd)·σ(-z)),  z = (s-m)/sd
+    # (the Swish-derivative form: accurate near its root and in the left tail)
     m, v = _dice_stats(x, axis, mean, var)
     sd = np.sqrt(v + eps)
     xc = np.clip(x, m - _CLAMP * sd, m + _CLAMP * sd)
     z = (xc - m) / sd
-    p = special.expit(z)
-    return _keep_nan(x, alpha + (1.0 - alpha) * (p + _mul_sigmoid(xc / sd, z) * special.expit(-z)))
+    gate = _mul_sigmoid(1.0 + xc / sd * special.expit(-z), z)
+    return _keep_nan(x, alpha + (1.0 - alpha) * gate)
 
 
 # --- softmax family ------------------------------------------------------------------

@@ -177,7 +177,7 @@ KINKS = [  # derivative conventions at kinks, equal to torch autograd
     ("relu", 0.0, 0.0), ("leaky_relu", 0.0, 0.01), ("prelu", 0.0, 0.25), ("elu", 0.0, 1.0),
     ("celu", 0.0, 1.0), ("selu", 0.0, 1.0507009873554805 * 1.6732632423543772), ("relu6", 0.0, 0.0),
     ("relu6", 6.0, 0.0), ("hardtanh", -1.0, 0.0), ("hardtanh", 1.0, 0.0), ("hardsigmoid", -3.0, 0.0),
-    ("hardsigmoid", 3.0, 0.0), ("hardswish", -3.0, -0.5), ("hardswish", 3.0, 1.5), ("binary_step", 0.0, 0.0),
+    ("hardsigmoid", 3.0, 0.0), ("hardswish", -3.0, 0.0), ("hardswish", 3.0, 1.0), ("binary_step", 0.0, 0.0),
 ]
 
 
