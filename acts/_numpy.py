@@ -181,36 +181,44 @@ def _near_root(x, y, root, taylor):
 
 # --- identity, step -----------------------------------------------------------
 def identity(x):
+    """f(x) = x."""
     return x.copy()
 
 
 def identity_d(x):
+    """f'(x) = 1."""
     return _keep_nan(x, np.ones_like(x))
 
 
 def binary_step(x):
+    """f(x) = 1 if x >= 0 else 0 (Heaviside step with H(0) = 1)."""
     return _keep_nan(x, (x >= 0).astype(np.float64))
 
 
 def binary_step_d(x):
+    """f'(x) = 0 everywhere (by convention also at the jump x = 0)."""
     return _keep_nan(x, np.zeros_like(x))
 
 
 # --- sigmoid, tanh ------------------------------------------------------------
 def sigmoid(x):
+    """σ(x) = 1/(1 + e^{-x}) (scipy.special.expit: e^{-|x|} form, never overflows)."""
     return special.expit(x)
 
 
 def sigmoid_d(x):
+    """σ'(x) = σ(x)·(1 - σ(x)) = σ(x)·σ(-x)."""
     # σ(x)·σ(-x): both factors accurate, no 1 - σ cancellation in the tails.
     return special.expit(x) * special.expit(-x)
 
 
 def tanh(x):
+    """tanh(x) = (e^x - e^{-x})/(e^x + e^{-x}) = 2σ(2x) - 1."""
     return np.tanh(x)
 
 
 def tanh_d(x):
+    """tanh'(x) = 1 - tanh²(x) = 4e^{-2|x|}/(1 + e^{-2|x|})²; tanh'(30) = 3.5e-26, not 0."""
     # 1 - tanh² cancels for |x| > 1; 4e^{-2|x|}/(1+e^{-2|x|})² does not.
     t = np.exp(-2.0 * np.abs(x))
     return 4.0 * t / ((1.0 + t) * (1.0 + t))
@@ -218,27 +226,33 @@ def tanh_d(x):
 
 # --- rectifiers ----------------------------------------------------------------
 def relu(x):
+    """ReLU(x) = max(0, x)."""
     # +0.0 for x <= 0 (torch.relu keeps -0.0 as -0.0; the two compare equal), nan stays nan.
     return np.where(x > 0, x, np.where(np.isnan(x), x, 0.0))
 
 
 def relu_d(x):
+    """ReLU'(x) = 1 for x > 0, 0 for x <= 0 (ReLU'(0) = 0, as torch and JAX)."""
     return _keep_nan(x, (x > 0).astype(np.float64))
 
 
 def leaky_relu(x, negative_slope):
+    """f(x) = x for x > 0, a·x for x <= 0 (a = negative_slope)."""
     return np.where(x > 0, x, _times(negative_slope, x))
 
 
 def leaky_relu_d(x, negative_slope):
+    """f'(x) = 1 for x > 0, a for x <= 0 (f'(0) = a, as torch)."""
     return _keep_nan(x, np.where(x > 0, 1.0, negative_slope))
 
 
 def prelu(x, weight):
+    """PReLU(x) = x for x > 0, a·x for x <= 0, a = weight (broadcast against x)."""
     return leaky_relu(x, weight)
 
 
 def prelu_d(x, weight):
+    """PReLU'(x) = 1 for x > 0, a for x <= 0."""
     return leaky_relu_d(x, weight)
 
 
@@ -250,44 +264,54 @@ def _rrelu_slopes(x, lower, upper, training, rng):
 
 
 def rrelu(x, lower, upper, training, rng):
+    """RReLU(x) = x for x > 0, a·x otherwise; a ~ U(lower, upper) per element in training, a = (lower+upper)/2 at inference."""
     return leaky_relu(x, _rrelu_slopes(x, lower, upper, training, rng))
 
 
 def rrelu_d(x, lower, upper, training, rng):
+    """RReLU'(x) = 1 for x > 0, a otherwise (same a as f for the same rng seed)."""
     return leaky_relu_d(x, _rrelu_slopes(x, lower, upper, training, rng))
 
 
 def relu6(x):
+    """ReLU6(x) = min(max(0, x), 6)."""
     return hardtanh(x, 0.0, 6.0)
 
 
 def relu6_d(x):
+    """ReLU6'(x) = 1 on (0, 6), 0 elsewhere (0 at both corners, as torch)."""
     return hardtanh_d(x, 0.0, 6.0)
 
 
 # --- exponential linear units ---------------------------------------------------
 def elu(x, alpha):
+    """ELU(x) = x for x > 0, α(e^x - 1) for x <= 0 (expm1: exact near 0)."""
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
 
 
 def elu_d(x, alpha):
+    """ELU'(x) = 1 for x > 0, α·e^x for x <= 0 (ELU'(0) = α, as torch)."""
     # x <= 0 branch at 0 gives α·e^0 = α: torch's convention elu'(0) = α.
     return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
 
 
 def selu(x):
+    """SELU(x) = λx for x > 0, λα(e^x - 1) for x <= 0; α = 1.67326324235437728…, λ = 1.05070098735548049…."""
     return np.where(x > 0, SELU_LAMBDA * x, SELU_LAMBDA_ALPHA * np.expm1(np.minimum(x, 0.0)))
 
 
 def selu_d(x):
+    """SELU'(x) = λ for x > 0, λα·e^x for x <= 0 (SELU'(0) = λα, as torch)."""
     return np.where(x > 0, SELU_LAMBDA, SELU_LAMBDA_ALPHA * np.exp(np.minimum(x, 0.0)))
 
 
 def celu(x, alpha):
+    """CELU(x) = max(0, x) + min(0, α(e^{x/α} - 1)), α > 0."""
     return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0) / alpha))
 
 
 def celu_d(x, alpha):
+    """CELU'(x) = 1 for x > 0, e^{x/α} for x <= 0: continuous (C¹) for every α."""
     return np.where(x > 0, 1.0, np.exp(np.minimum(x, 0.0) / alpha))
 
 
@@ -332,6 +356,7 @@ def _gelu_tanh_u(x):
 
 
 def gelu(x, approximate):
+    """GELU(x) = x·Φ(x); approximate="tanh": ½x(1 + tanh u), u = √(2/π)(x + 0.044715x³), computed as x·σ(2u); approximate="sigmoid": x·σ(1.702x)."""
     if approximate == "none":
         return _with_limits(x, lambda v: v * special.ndtr(v), 0.0, np.inf)
     if approximate == "tanh":  # ½x(1 + tanh u) = x·σ(2u)
@@ -340,6 +365,7 @@ def gelu(x, approximate):
 
 
 def gelu_d(x, approximate):
+    """GELU'(x) = Φ(x) + x·φ(x), φ(x) = e^{-x²/2}/√(2π) (and the derivatives of the two approximations)."""
     xc = np.clip(x, -_CLAMP, _CLAMP)  # the derivative is exactly 0 / 1 beyond
     if approximate == "none":
         # x > -0.6: Φ + xφ (little cancellation). Further left: φ·(x + Φ/φ) with
@@ -369,11 +395,13 @@ def gelu_d(x, approximate):
 
 # --- Swish / SiLU, Mish --------------------------------------------------------
 def swish(x, beta):
+    """Swish_β(x) = x·σ(βx) (β = 1: SiLU)."""
     at_neg_inf = 0.0 if beta > 0 else -np.inf
     return _with_limits(x, lambda v: _mul_sigmoid(v, beta * v), at_neg_inf, np.inf)
 
 
 def swish_d(x, beta):
+    """Swish_β'(x) = σ(βx) + βx·σ(βx)(1 - σ(βx)) = σ(z)(1 + z·σ(-z)), z = βx."""
     # d/dx x·σ(βx) = σ(z)·(1 + z·σ(-z)), z = βx.
     # clip x first so that β = 0 never meets inf; then z, where the tails are flat
     z = np.clip(beta * np.clip(x, -1e300, 1e300), -_CLAMP, _CLAMP)
@@ -381,6 +409,7 @@ def swish_d(x, beta):
 
 
 def mish(x):
+    """Mish(x) = x·tanh(softplus(x)) = x·tanh(ln(1 + e^x))."""
     # tanh(softplus x) = n/(n+2), n = e^x(e^x+2). With t = e^{-|x|}:
     #   x > 0: (1+2t)/(1+2t+2t²);   x <= 0: e^x·(t+2)/(t(t+2)+2).
     t = np.exp(-np.abs(x))
@@ -391,6 +420,7 @@ def mish(x):
 
 
 def mish_d(x):
+    """Mish'(x) = tanh(sp(x)) + x·σ(x)·sech²(sp(x))."""
     # mish' = T + x·σ(x)·(1 - T²), T = tanh(softplus x) = n/(n+2), n = e^x(e^x+2),
     # 1 - T² = 4(n+1)/(n+2)² and n + 1 = (1 + e^x)². With t = e^{-|x|}:
     #   x > 0:  T + 4x(1+t)t²/D²,  D = 1 + 2t + 2t²            (all terms positive)
@@ -409,6 +439,7 @@ def mish_d(x):
 
 # --- softplus, softsign -----------------------------------------------------------
 def softplus(x, beta):
+    """softplus_β(x) = ln(1 + e^{βx})/β."""
     # log(1 + e^z)/β = (max(z, 0) + log1p(e^{-|z|}))/β, z = βx: exact for every x,
     # no threshold (torch's native threshold=20 is off by ~6e5 ulp at 20.0000001).
     # (np.logaddexp is the same formula but warns at -inf.)
@@ -420,10 +451,12 @@ def softplus(x, beta):
 
 
 def softplus_d(x, beta):
+    """softplus_β'(x) = σ(βx)."""
     return special.expit(x if beta == 1.0 else beta * x)
 
 
 def softsign(x):
+    """softsign(x) = x/(1 + |x|)."""
     ax = np.abs(x)
     # For |x| > 1, 1/(1 + 1/|x|) also handles |x| = inf (limit ±1).
     big = np.sign(x) / (1.0 + 1.0 / np.maximum(ax, 1.0))
@@ -432,34 +465,41 @@ def softsign(x):
 
 
 def softsign_d(x):
+    """softsign'(x) = 1/(1 + |x|)²."""
     r = 1.0 / (1.0 + np.abs(x))
     return r * r
 
 
 # --- hard (piecewise-linear) variants ------------------------------------------------
 def hardtanh(x, min_val, max_val):
+    """hardtanh(x) = min(max(x, min_val), max_val)."""
     return np.clip(x, min_val, max_val)
 
 
 def hardtanh_d(x, min_val, max_val):
+    """hardtanh'(x) = 1 on (min_val, max_val), 0 elsewhere (0 at the corners, as torch)."""
     # 1 strictly inside (min_val, max_val), 0 at the corners: torch's convention.
     return _keep_nan(x, ((x > min_val) & (x < max_val)).astype(np.float64))
 
 
 def hardsigmoid(x):
+    """hardsigmoid(x) = ReLU6(x + 3)/6 = min(max(0, x/6 + 1/2), 1)."""
     return np.clip((x + 3.0) / 6.0, 0.0, 1.0)  # x + 3 is exact near -3
 
 
 def hardsigmoid_d(x):
+    """hardsigmoid'(x) = 1/6 on (-3, 3), 0 elsewhere."""
     return _keep_nan(x, np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0))
 
 
 def hardswish(x):
+    """hardswish(x) = x·ReLU6(x + 3)/6."""
     xc = np.clip(x, -3.0, 3.0)
     return np.where(x >= 3.0, x, xc * (xc + 3.0) / 6.0)
 
 
 def hardswish_d(x):
+    """hardswish'(x) = 0 for x <= -3, (2x + 3)/6 on (-3, 3), 1 for x >= 3 (as torch)."""
     # torch 2.13 autograd: 0 for x <= -3, (2x+3)/6 strictly inside, 1 for x >= 3.
     xc = np.clip(x, -3.0, 3.0)
     inner = (2.0 * xc + 3.0) / 6.0  # 2x + 3 is exact near -1.5, the root
@@ -474,11 +514,13 @@ def _groups(x, k, axis):
 
 
 def maxout(x, k, axis):
+    """maxout(x)_i = max_{0<=j<k} x_{ik+j} over consecutive groups of k along axis."""
     g, axis = _groups(x, k, axis)
     return np.max(g, axis=axis + 1)
 
 
 def maxout_jvp(x, v, k, axis):
+    """J·v: ∂f_i/∂x_{ik+j} = 1 for the first maximum j of group i, else 0."""
     g, ax = _groups(x, k, axis)
     winner = np.expand_dims(np.argmax(g, axis=ax + 1), ax + 1)  # first maximum wins
     vg, _ = _groups(v, k, axis)
@@ -495,6 +537,7 @@ def _dice_stats(x, axis, mean, var):
 
 
 def dice(x, alpha, eps, axis, mean, var):
+    """Dice(s) = p(s)·s + (1 - p(s))·α·s, p(s) = σ((s - E[s])/√(Var[s] + ε)); batch statistics over axis unless mean/var given."""
     # f(s) = p(s)·s + (1 - p(s))·α·s = α·s + (1 - α)·s·p(s)
     m, v = _dice_stats(x, axis, mean, var)
     sd = np.sqrt(v + eps)
@@ -507,6 +550,7 @@ def dice(x, alpha, eps, axis, mean, var):
 
 
 def dice_d(x, alpha, eps, axis, mean, var):
+    """Dice'(s) = α + (1 - α)(p + s·p(1 - p)/√(Var + ε)), statistics held fixed (eval mode)."""
     # eval form (given statistics): f' = α + (1-α)·(p + s·p(1-p)/sd)
     #                                   = α + (1-α)·σ(z)·(1 + (s/sd)·σ(-z)),  z = (s-m)/sd
     # (the Swish-derivative form: accurate near its root and in the left tail)
@@ -530,6 +574,7 @@ def _shifted(x, axis):
 
 
 def softmax(x, axis):
+    """softmax(x)_i = e^{x_i}/Σ_j e^{x_j}, computed as e^{x - max x}/Σ e^{x - max x}."""
     if x.ndim == 0:
         return _keep_nan(x, np.ones_like(x))
     if x.shape[axis] == 0:
@@ -542,10 +587,12 @@ def softmax(x, axis):
 
 
 def softmin(x, axis):
+    """softmin(x) = softmax(-x)."""
     return softmax(-x, axis)
 
 
 def log_softmax(x, axis):
+    """log_softmax(x)_i = x_i - log Σ_j e^{x_j} = (x_i - m) - log1p(Σ_{j≠argmax} e^{x_j - m}), m = max x."""
     if x.ndim == 0:
         return _keep_nan(x, np.zeros_like(x))
     if x.shape[axis] == 0:
@@ -561,16 +608,19 @@ def log_softmax(x, axis):
 
 
 def softmax_jvp(x, v, axis):
+    """J·v with J = diag(s) - s sᵀ: s ⊙ (v - <s, v>)."""
     # J v with J = diag(s) - s sᵀ, never formed: s ⊙ (v - <s, v>)
     s = softmax(x, axis)
     return s * (v - np.sum(s * v, axis=axis, keepdims=True))
 
 
 def softmin_jvp(x, v, axis):
+    """J·v with J = -(diag(s) - s sᵀ), s = softmin(x)."""
     return softmax_jvp(-x, -v, axis)
 
 
 def log_softmax_jvp(x, v, axis):
+    """J·v with J = I - 1 sᵀ: v - <s, v>."""
     s = softmax(x, axis)
     return v - np.sum(s * v, axis=axis, keepdims=True)
 
@@ -589,18 +639,21 @@ def _halves_undefined_ok(x, axis):
 
 
 def glu(x, axis):
+    """GLU(x) = a ⊗ σ(b), [a, b] = halves of x along axis (b, the second half, is the gate)."""
     (a, b), undefined_ok = _halves_undefined_ok(x, axis)
     with undefined_ok:
         return _mul_sigmoid(a, b)
 
 
 def swiglu(x, axis, beta):
+    """SwiGLU(x) = a ⊗ Swish_β(b), [a, b] = halves of x along axis."""
     (a, b), undefined_ok = _halves_undefined_ok(x, axis)
     with undefined_ok:
         return a * swish(b, beta)
 
 
 def geglu(x, axis, approximate):
+    """GeGLU(x) = a ⊗ GELU(b), [a, b] = halves of x along axis."""
     (a, b), undefined_ok = _halves_undefined_ok(x, axis)
     with undefined_ok:
         return a * gelu(b, approximate)
@@ -614,12 +667,15 @@ def _gated_jvp(x, v, axis, gate, gate_d):
 
 
 def glu_jvp(x, v, axis):
+    """J·v: σ(b)·v_a + a·σ'(b)·v_b."""
     return _gated_jvp(x, v, axis, sigmoid, sigmoid_d)
 
 
 def swiglu_jvp(x, v, axis, beta):
+    """J·v: Swish(b)·v_a + a·Swish'(b)·v_b."""
     return _gated_jvp(x, v, axis, lambda b: swish(b, beta), lambda b: swish_d(b, beta))
 
 
 def geglu_jvp(x, v, axis, approximate):
+    """J·v: GELU(b)·v_a + a·GELU'(b)·v_b."""
     return _gated_jvp(x, v, axis, lambda b: gelu(b, approximate), lambda b: gelu_d(b, approximate))

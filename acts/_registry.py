@@ -156,6 +156,19 @@ class Activation:
         self._relation = relation  # cross-parameter check, raises ValueError
         self._section = section
         self._props = None
+        self.__doc__ = self._doc()
+
+    def _doc(self):
+        lines = [f"{self.name}: {self.description}", "", f"    f(x)  = {self.formula}",
+                 f"    f'(x) = {self.derivative}"]
+        if self.convention:
+            lines += ["", f"Convention: {self.convention}"]
+        if self.params:
+            lines += ["", "Parameters (defaults): " + ", ".join(f"{k}={v!r}" for k, v in self.params.items())]
+        if self.paper:
+            ref = self.paper.get("arxiv") and f"arXiv:{self.paper['arxiv']}" or self.paper.get("doi") or self.paper.get("url")
+            lines += ["", f"Paper: {self.paper['authors']} ({self.paper['year']}). {self.paper['title']}. {ref}"]
+        return "\n".join(lines)
 
     def __repr__(self):
         extra = f", aliases={self.aliases}" if self.aliases else ""
