@@ -275,7 +275,10 @@ class Activation:
 
         own = {k: v for k, v in kwargs.items() if k in self.params}
         rest = {k: v for k, v in kwargs.items() if k not in self.params}
-        return _torch.MODULES[self.name](**self._params(own), **rest)
+        checked = self._params(own)  # validates values and cross-parameter rules
+        # The module keeps its own defaults (equal to self.params) and rejects what it
+        # does not take (e.g. Dice keeps running statistics instead of mean=/var=).
+        return _torch.MODULES[self.name](**{k: checked[k] for k in own}, **rest)
 
     # properties -------------------------------------------------------------------------
     @property

@@ -29,6 +29,7 @@ How each property is decided:
 
 from __future__ import annotations
 
+import inspect
 import math
 
 import numpy as np
@@ -146,7 +147,12 @@ def _learnable_parameters(act) -> int | None:
         import torch  # noqa: F401
     except ImportError:  # the numpy side of acts works without torch
         return None
-    module = act.module()
+    from . import _torch
+
+    # Per feature: a module sized by its inputs (Dice) is built for one feature.
+    sig = inspect.signature(_torch.MODULES[act.name])
+    per_feature = {"num_features": 1} if "num_features" in sig.parameters else {}
+    module = act.module(**per_feature)
     return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
 
 
