@@ -58,26 +58,40 @@ def _finish(y: np.ndarray, out_dtype: np.dtype, scalar: bool):
 
 # --- parameter checks ---------------------------------------------------------------
 def real(*, positive=False, nonnegative=False, array=False):
-    """A finite real parameter (optionally > 0 or >= 0, optionally an array)."""
+    """A finite real parameter (optionally > 0 or >= 0, optionally an array).
+
+    A torch tensor (PReLU's learnable weight, Dice's α) is checked with torch ops
+    and passed through unchanged, so it keeps its device and its gradient.
+    """
 
     def check(name, value):
         if isinstance(value, bool) or not (isinstance(value, numbers.Real) or (array and _real_array(value))):
             kind = "a real number" + (" or an array of real numbers" if array else "")
             raise TypeError(f"parameter {name} must be {kind}; got {value!r}.")
-        v = np.asarray(value, dtype=np.float64) if array and not isinstance(value, numbers.Real) else float(value)
-        if not np.all(np.isfinite(v)):
+        if _is_tensor(value):
+            v, ok = value, lambda cond: bool(cond.all())
+            finite, pos, nonneg = value.isfinite(), value.detach() > 0, value.detach() >= 0
+        else:
+            v = np.asarray(value, dtype=np.float64) if not isinstance(value, numbers.Real) else float(value)
+            ok = lambda cond: bool(np.all(cond))  # noqa: E731
+            finite, pos, nonneg = np.isfinite(v), np.asarray(v) > 0, np.asarray(v) >= 0
+        if not ok(finite):
             raise ValueError(f"parameter {name} must be finite; got {value!r}.")
-        if positive and not np.all(v > 0):
+        if positive and not ok(pos):
             raise ValueError(f"parameter {name} must be > 0; got {value!r}.")
-        if nonnegative and not np.all(v >= 0):
+        if nonnegative and not ok(nonneg):
             raise ValueError(f"parameter {name} must be >= 0; got {value!r}.")
         return v
 
     return check
 
 
+def _is_tensor(value):
+    return type(value).__module__.split(".")[0] == "torch"
+
+
 def _real_array(value):
-    if type(value).__module__.split(".")[0] == "torch":
+    if _is_tensor(value):
         return value.dtype.is_floating_point
     arr = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else None
     return arr is not None and arr.dtype.kind in "iuf"

@@ -344,3 +344,14 @@ def test_dice_batch_and_running_statistics():
     np.testing.assert_allclose(d.f(m[None, :], mean=m, var=v), 0.5 * m[None, :], rtol=1e-14)
     evaluated = d.f(x, mean=m, var=v, alpha=0.25)
     np.testing.assert_allclose(evaluated, p * x + (1 - p) * 0.25 * x, rtol=1e-13)
+
+
+def test_tensor_parameters_keep_their_gradient():
+    torch = pytest.importorskip("torch")
+    weight = torch.nn.Parameter(torch.tensor([0.3], dtype=torch.float64))
+    x = torch.tensor([-2.0, -1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    acts.get("prelu").torch(x, weight=weight).sum().backward()
+    assert weight.grad.item() == pytest.approx(-3.0)
+    torch.testing.assert_close(x.grad, torch.tensor([0.3, 0.3, 1.0], dtype=torch.float64))
+    with pytest.raises(ValueError, match="finite"):
+        acts.get("prelu").torch(x, weight=torch.tensor([float("nan")]))
