@@ -3,18 +3,28 @@ SHELL := /bin/bash
 PY    := .venv/bin/python
 PIP   := .venv/bin/pip
 STAMP := .venv/.installed
+PORT  ?= 8000
+# Notebook folders checked by nbval and refreshed by `make execute` (if they exist).
+NB_DIRS   := $(wildcard chapters exercises)
+NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg \
+             --nbval-cell-timeout 600
+# Fresh build (--all), warnings are errors (-W), broken references too (-n).
+JB_BUILD  := .venv/bin/jupyter-book build . --all -W -n --keep-going --quiet
+JUPYTERLAB := jupyterlab==4.6.6
 
-.PHONY: setup book test test-acts accuracy serve lab execute student bench clean help
+.PHONY: setup vendor browser book site test test-acts accuracy serve lab execute student grade bench clean help
 
 help:
 	@echo "make book   - set up, build the site offline, print where to open it"
 	@echo "make test   - set up, run every test (acts, notebooks, browser)"
-	@echo "make serve  - serve _build/html on http://localhost:8000"
-	@echo "make lab    - JupyterLab with the course's kernel"
-	@echo "make execute- re-execute and re-save every notebook"
+	@echo "make serve  - serve _build/html on http://localhost:$(PORT)"
+	@echo "make lab    - JupyterLab with the course's kernel (live widgets)"
+	@echo "make execute- re-execute and re-save every notebook (NB=path for one)"
 	@echo "make bench  - benchmarks (acts vs torch native / scipy)"
 
-setup: $(STAMP)
+# Set-up: the venv, the vendored browser libraries (MathJax, RequireJS, widgets) and,
+# for the browser test, Debian's chromium. Each step skips when already done.
+setup: $(STAMP) vendor browser
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -22,20 +32,65 @@ $(STAMP): requirements.txt pyproject.toml
 	$(PIP) install -q --disable-pip-version-check --no-build-isolation --no-deps -e .
 	touch $(STAMP)
 
-book: setup
-	$(PY) -m jupyter_book build . --quiet
+vendor:
+	@scripts/vendor.sh
+
+browser:
+	@scripts/install_browser.sh
+
+# The site: notebooks are rendered with their committed outputs (no kernel runs).
+site: $(STAMP) vendor
+	$(JB_BUILD)
+
+book: site
 	@echo
 	@echo "The book is built. Open: file://$(CURDIR)/_build/html/index.html  (or run: make serve)"
 
+# Package tests + nbval on every notebook + the site build + the browser test, in one
+# pytest run on two workers (one notebook or test file per worker at a time).
 test: setup
-	$(PY) -m pytest tests -n 2 -q
+	$(JB_BUILD)
+	ACTS_REQUIRE_SITE=1 $(PY) -m pytest tests $(NB_DIRS) $(NBVAL) -n 2 --dist loadfile -q
 
 accuracy: setup
 	$(PY) -m acts.accuracy
 
 serve:
 	@test -d _build/html || { echo "No site yet: run 'make book' first."; exit 1; }
-	$(PY) -m http.server 8000 --bind 127.0.0.1 --directory _build/html
+	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html
+
+# JupyterLab is not needed for the book or the tests, so it is installed on first use
+# (pinned, and constrained to the versions in requirements.txt).
+lab: $(STAMP)
+	@$(PY) -c "import jupyterlab" 2>/dev/null || \
+	  $(PIP) install -q --disable-pip-version-check -c requirements.txt $(JUPYTERLAB)
+	$(PY) -m jupyterlab --ServerApp.ip=127.0.0.1 --ServerApp.root_dir=$(CURDIR)
+
+# Re-run every notebook top to bottom and save it with its outputs (seeded, so the
+# outputs are reproducible); `make execute NB=chapters/sigmoid.ipynb` for one.
+execute: $(STAMP)
+	$(PY) scripts/execute_notebooks.py $(if $(NB),$(NB),$(NB_DIRS))
+
+# Course assignments (otter-grader). `make student`: the student notebooks (no solutions,
+# no hidden tests) and one autograder zip per assignment, under _build/exercises/, and
+# the book's copies in exercises/student/. `make grade SUBMISSIONS=<folder>`: grades every
+# notebook in the folder -> <folder>/grades.csv + <folder>/feedback/ (ASSIGNMENT=<name>
+# if the folder holds one assignment; JOBS=, TIMEOUT= seconds per submission). grade
+# first rebuilds the autograders if an assignment changed since the last build.
+ASSIGNMENT_SOURCES := $(wildcard exercises/[0-9][0-9]_*.ipynb)
+STUDENT_STAMP := _build/exercises/.built
+
+student: $(STAMP)
+	$(PY) -m grading student
+	@touch $(STUDENT_STAMP)
+
+$(STUDENT_STAMP): $(ASSIGNMENT_SOURCES) $(wildcard grading/*.py) | $(STAMP)
+	$(PY) -m grading student
+	@touch $@
+
+grade: $(STAMP) $(STUDENT_STAMP)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder> [ASSIGNMENT=<name>] [JOBS=n] [TIMEOUT=s]"; exit 2; }
+	$(PY) -m grading grade "$(SUBMISSIONS)"$(if $(ASSIGNMENT), --assignment $(ASSIGNMENT))$(if $(JOBS), --jobs $(JOBS))$(if $(TIMEOUT), --timeout $(TIMEOUT))
 
 clean:
 	rm -rf _build

@@ -29,7 +29,7 @@ def properties_table() -> list[dict]:
 def __getattr__(name):
     # Plotting needs matplotlib; keep `import acts` light for the numeric forms.
     if name == "plot":
-        from . import plot
+        import importlib
 
-        return plot
+        return importlib.import_module(".plot", __name__)
     raise AttributeError(f"module 'acts' has no attribute {name!r}")
