@@ -21,6 +21,8 @@ help:
 	@echo "make lab    - JupyterLab with the course's kernel (live widgets)"
 	@echo "make execute- re-execute and re-save every notebook (NB=path for one)"
 	@echo "make bench  - benchmarks (acts vs torch native / scipy)"
+	@echo "make student - student notebooks + autograder zips under _build/exercises/"
+	@echo "make grade SUBMISSIONS=dir - grade every notebook in dir -> dir/grades.csv"
 
 # Set-up: the venv, the vendored browser libraries (MathJax, RequireJS, widgets) and,
 # for the browser test, Debian's chromium. Each step skips when already done.

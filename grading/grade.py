@@ -1,0 +1,450 @@
+"""Grade a folder of submissions: ``make grade SUBMISSIONS=<folder>``.
+
+Every ``.ipynb`` under the folder (``feedback/`` and checkpoints excepted) gets one row
+in ``<folder>/grades.csv`` and one feedback file ``<folder>/feedback/<file>.txt``,
+whatever the notebook does. The submissions themselves are only read: each one is
+copied, with a copy of its autograder, into a fresh temporary folder, graded there by
+a separate worker process (:mod:`grading.worker`, which calls otter's local runner)
+and the folder is deleted afterwards. Workers run in parallel, one per core by
+default, each under a time limit.
+
+Which assignment a notebook belongs to: the name otter wrote into the student
+notebook's metadata (``metadata.otter.assignment_name``); if that is missing, an
+assignment name in the file name. If the teacher says which assignment the folder
+holds (``ASSIGNMENT=...``, or a sub-folder named after an assignment), a notebook of
+another assignment gets the status ``wrong_assignment`` instead of a grade.
+
+Statuses: ``ok`` (graded; the reason lists cells that raised), ``timeout`` (a cell
+was interrupted at the per-cell limit, the rest was graded; or the whole submission
+passed the time limit and was stopped: 0 points), ``crashed`` (the kernel died, e.g.
+killed by a signal: 0 points), ``empty`` (no code), ``invalid`` (not a notebook),
+``wrong_assignment``, ``unknown_assignment``, ``error`` (the grader itself failed on
+this submission; the message says why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import copy
+import csv
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import uuid
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import nbformat
+
+from . import BUILD, ROOT
+from .guard import guard_source
+
+DEFAULT_TIMEOUT = 120.0
+MAX_OUTPUT = 1_000_000  # characters a submission may print (per stream)
+MAX_FILE = 256 * 2**20  # bytes: the largest file a submission may write
+STATUSES = ("ok", "timeout", "crashed", "empty", "invalid", "wrong_assignment", "unknown_assignment", "error")
+
+
+# --- assignments ------------------------------------------------------------------------
+@dataclass
+class Assignment:
+    name: str
+    zip_bytes: bytes
+    questions: dict[str, float]  # question -> points, in order
+
+    @property
+    def max_points(self) -> float:
+        return sum(self.questions.values())
+
+
+def _question_points(zip_bytes: bytes) -> dict[str, float]:
+    import io
+
+    points = {}
+    with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
+        names = sorted((n for n in zf.namelist() if re.fullmatch(r"tests/[^/]+\.py", n)), key=_natural)
+        for n in names:
+            src = zf.read(n).decode()
+            q = Path(n).stem
+            cases = [float(p) for p in re.findall(r"@test_case\(points=([0-9.]+)", src)]
+            points[q] = sum(cases)
+    return points
+
+
+def _natural(s: str):
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", s)]
+
+
+def load_assignments(build: Path = BUILD) -> dict[str, Assignment]:
+    """The autograders built by ``make student``: ``<build>/<name>/<name>-autograder.zip``."""
+    found = {}
+    for z in sorted(build.glob("*/*-autograder.zip")):
+        name = z.parent.name
+        data = z.read_bytes()
+        found[name] = Assignment(name, data, _question_points(data))
+    if not found:
+        raise SystemExit(f"no autograders under {build}: run `make student` first")
+    return found
+
+
+# --- one submission ---------------------------------------------------------------------
+@dataclass
+class Row:
+    file: str
+    assignment: str = ""
+    points: dict[str, float] = field(default_factory=dict)
+    total: float = 0.0
+    max: float = 0.0
+    status: str = "error"
+    reason: str = ""
+    seconds: float = 0.0
+    detail: dict = field(default_factory=dict)
+
+
+def _zero(row: Row, a: Assignment | None) -> Row:
+    if a is not None:
+        row.assignment = a.name
+        row.points = {q: 0.0 for q in a.questions}
+        row.max = a.max_points
+    return row
+
+
+def read_submission(data: bytes):
+    """(notebook, None) or (None, why it is not a gradable notebook)."""
+    if not data.strip():
+        return None, "the file is empty (0 bytes of notebook JSON)"
+    try:
+        raw = json.loads(data.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "not a notebook: the file is not UTF-8 text"
+    except json.JSONDecodeError as exc:
+        return None, f"not a notebook: invalid JSON ({exc.msg}: line {exc.lineno} column {exc.colno})"
+    if not isinstance(raw, dict) or "cells" not in raw:
+        return None, "not a notebook: JSON without a 'cells' list"
+    try:
+        nb = nbformat.reads(json.dumps(raw), as_version=4)
+    except Exception as exc:  # nbformat raises several kinds
+        return None, f"not a notebook: {type(exc).__name__}: {str(exc)[:200]}"
+    if not isinstance(nb.get("cells"), list):
+        return None, "not a notebook: 'cells' is not a list"
+    return nb, None
+
+
+def which_assignment(nb, rel: Path, assignments: dict[str, Assignment], expected: str | None):
+    """(assignment name or None, status or None, reason)."""
+    meta = nb.get("metadata", {}).get("otter", {}) if isinstance(nb.get("metadata"), dict) else {}
+    claimed = meta.get("assignment_name") if isinstance(meta, dict) else None
+    if expected is None:
+        folders = [p for p in rel.parts[:-1] if p in assignments]
+        expected = folders[-1] if folders else None
+    if claimed is not None and claimed not in assignments:
+        if expected:
+            return None, "wrong_assignment", (f"the notebook is for assignment {claimed!r}, which this course "
+                                              f"does not have; expected {expected!r}")
+        return None, "unknown_assignment", (f"the notebook is for assignment {claimed!r}, which this course "
+                                            f"does not have (known: {', '.join(assignments)})")
+    if claimed is not None and expected is not None and claimed != expected:
+        return None, "wrong_assignment", (f"the notebook is for assignment {claimed!r} but was submitted "
+                                          f"for {expected!r}")
+    if claimed is not None:
+        return claimed, None, ""
+    if expected is not None:
+        return expected, None, "no assignment name in the notebook's metadata; graded as " + expected
+    by_name = [a for a in assignments if a in rel.stem]
+    if len(by_name) == 1:
+        return by_name[0], None, "no assignment name in the notebook's metadata; graded by its file name"
+    return None, "unknown_assignment", ("no assignment name in the notebook's metadata nor in its file name; "
+                                        "pass ASSIGNMENT=<name> or put it in a folder named after the assignment")
+
+
+def prepare(nb, assignment: str) -> nbformat.NotebookNode:
+    """The copy that is graded: outputs dropped, cells numbered (from 1), the guard cell first."""
+    nb = copy.deepcopy(nb)
+    for i, cell in enumerate(nb.cells, start=1):  # cells are numbered from 1 in the reasons
+        cell.setdefault("metadata", {})["grader_index"] = i
+        if cell.get("cell_type") == "code":
+            cell["outputs"] = []
+            cell["execution_count"] = None
+    guard = nbformat.v4.new_code_cell(guard_source(max_output=MAX_OUTPUT, max_file=MAX_FILE, max_memory=None))
+    guard.metadata["grader_index"] = "guard"
+    nb.cells.insert(0, guard)
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nb.metadata.setdefault("otter", {})["assignment_name"] = assignment
+    for cell in nb.cells:  # ids are optional before nbformat 4.5; keep the file valid either way
+        cell.pop("id", None)
+    nb.nbformat, nb.nbformat_minor = 4, 4
+    return nb
+
+
+def _kill_marked(token: str) -> None:
+    """SIGKILL every process started for this submission (the kernel runs in its own session)."""
+    needle = f"GRADER_JOB={token}".encode()
+    proc = Path("/proc")
+    if not proc.is_dir():
+        return
+    for p in proc.iterdir():
+        if not p.name.isdigit() or int(p.name) == os.getpid():
+            continue
+        try:
+            if needle in (p / "environ").read_bytes().split(b"\0"):
+                os.kill(int(p.name), signal.SIGKILL)
+        except (OSError, ValueError):
+            pass
+
+
+def grade_one(data: bytes, rel: Path, assignments: dict[str, Assignment], *, expected: str | None,
+              timeout: float, cell_timeout: float) -> Row:
+    """Grade one submission, given as the bytes read from the teacher's folder."""
+    t0 = time.monotonic()
+    row = Row(file=rel.as_posix())
+    try:
+        nb, why = read_submission(data)
+        if nb is None:
+            row.status, row.reason = "invalid", why
+            if expected in assignments:
+                _zero(row, assignments[expected])
+            return row
+        name, status, note = which_assignment(nb, rel, assignments, expected)
+        if name is None:
+            row.status, row.reason = status, note
+            return row
+        a = assignments[name]
+        _zero(row, a)
+        if not any(c.get("cell_type") == "code" and "".join(c.get("source", "")).strip() for c in nb.cells):
+            row.status, row.reason = "empty", "the notebook has no code; nothing to grade"
+            return row
+        _run_worker(row, nb, a, timeout=timeout, cell_timeout=cell_timeout, note=note)
+    except Exception as exc:  # a bug or an OS problem on this one submission: record it, go on
+        row.status, row.reason = "error", f"the grader failed on this submission: {type(exc).__name__}: {exc}"
+    finally:
+        row.seconds = time.monotonic() - t0
+    return row
+
+
+def _run_worker(row: Row, nb, a: Assignment, *, timeout: float, cell_timeout: float, note: str) -> None:
+    work = Path(tempfile.mkdtemp(prefix="grade-"))
+    token = uuid.uuid4().hex
+    try:
+        (work / "tmp").mkdir()
+        (work / "home").mkdir()
+        sub = work / "submission" / f"{a.name}.ipynb"
+        sub.parent.mkdir()
+        nbformat.write(prepare(nb, a.name), sub)
+        zpath = work / f"{a.name}-autograder.zip"
+        zpath.write_bytes(a.zip_bytes)
+        job = {"submission": str(sub), "autograder": str(zpath), "result": str(work / "result.json"),
+               "cell_timeout": cell_timeout}
+        (work / "job.json").write_text(json.dumps(job))
+        env = {**os.environ, "GRADER_JOB": token, "GRADER_AUTOGRADER_ZIP": str(zpath),
+               "TMPDIR": str(work / "tmp"), "HOME": str(work / "home"),
+               "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
+        with open(work / "worker.log", "wb") as log:
+            proc = subprocess.Popen([sys.executable, "-m", "grading.worker", str(work / "job.json")],
+                                    cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                    stdin=subprocess.DEVNULL, start_new_session=True)
+            try:
+                proc.wait(timeout=timeout)
+            except subprocess.TimeoutExpired:
+                with _suppress():
+                    os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                row.status = "timeout"
+                row.reason = (f"stopped after the time limit of {timeout:g} s per submission "
+                              "(an endless loop?); nothing could be graded")
+                return
+            finally:
+                _kill_marked(token)
+        result_file = work / "result.json"
+        if not result_file.exists():
+            tail = (work / "worker.log").read_bytes()[-800:].decode("utf-8", "replace")
+            row.status, row.reason = "error", f"the grading process exited with code {proc.returncode}: {tail.strip()}"
+            return
+        _apply_result(row, json.loads(result_file.read_text()), a, note=note, cell_timeout=cell_timeout)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+class _suppress:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return exc[0] is not None and issubclass(exc[0], OSError)
+
+
+def _apply_result(row: Row, res: dict, a: Assignment, *, note: str, cell_timeout: float) -> None:
+    notes = [note] if note else []
+    if res.get("crash"):
+        row.status = "crashed"
+        kind = res.get("crash_type", "")
+        if kind == "DeadKernelError" or "Kernel died" in res["crash"]:
+            row.reason = ("the kernel died while running the notebook (killed by a signal, a crash in native "
+                          "code, or out of memory); nothing could be graded")
+        else:
+            row.reason = f"grading stopped: {res['crash']}"
+        row.detail = {"log": res.get("log", ""), "traceback": res.get("traceback", "")}
+        return
+    for q, r in res["questions"].items():
+        row.points[q] = r["score"]
+    row.total = sum(row.points.values())
+    row.detail = res
+    timed = [i for i in res.get("timed_out_cells", [])]
+    errors = [e for e in res.get("errors", []) if "KeyboardInterrupt" not in e]
+    if timed:
+        row.status = "timeout"
+        which = ", ".join("the grader's test cell" if i in (-1, "guard") else f"cell {i}" for i in timed)
+        notes.append(f"{which} ran longer than {cell_timeout:g} s and was interrupted; the rest was graded")
+    else:
+        row.status = "ok"
+    if errors:
+        shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
+        notes.append(f"{len(errors)} cell(s) raised: {shown}")
+    missing = [q for q in a.questions if q not in res["questions"]]
+    if missing:
+        notes.append("not graded: " + ", ".join(missing))
+    row.reason = " | ".join(notes)
+
+
+# --- the batch --------------------------------------------------------------------------
+def find_submissions(folder: Path) -> list[Path]:
+    skip = {"feedback", ".ipynb_checkpoints"}
+    return sorted((p for p in folder.rglob("*.ipynb")
+                   if not skip.intersection(p.relative_to(folder).parts[:-1]) and p.is_file()),
+                  key=lambda p: _natural(p.relative_to(folder).as_posix()))
+
+
+def grade_folder(folder: Path, *, assignment: str | None = None, jobs: int | None = None,
+                 timeout: float = DEFAULT_TIMEOUT, cell_timeout: float | None = None,
+                 build: Path = BUILD, progress=print) -> list[Row]:
+    """Grade every notebook under ``folder``; write grades.csv and feedback/; return the rows."""
+    folder = Path(folder).resolve()
+    if not folder.is_dir():
+        raise SystemExit(f"not a folder: {folder}")
+    assignments = load_assignments(build)
+    if assignment is not None and assignment not in assignments:
+        raise SystemExit(f"unknown assignment {assignment!r}; known: {', '.join(assignments)}")
+    paths = find_submissions(folder)
+    jobs = max(1, jobs or os.cpu_count() or 1)
+    cell_timeout = cell_timeout or max(5.0, timeout / 2)
+    # The teacher's files, as they are before grading: restored if a submission changes them.
+    originals = {p: p.read_bytes() for p in paths}
+    originals.update({z: z.read_bytes() for z in build.glob("*/*-autograder.zip")})
+    progress(f"Grading {len(paths)} notebook(s) in {folder} with {jobs} worker(s), "
+             f"time limit {timeout:g} s per submission ({cell_timeout:g} s per cell)")
+    t0 = time.monotonic()
+    rows: list[Row | None] = [None] * len(paths)
+    lock = threading.Lock()
+    done = 0
+
+    def task(i: int) -> None:
+        nonlocal done
+        p = paths[i]
+        row = grade_one(originals[p], p.relative_to(folder), assignments, expected=assignment, timeout=timeout,
+                        cell_timeout=cell_timeout)
+        with lock:
+            rows[i] = row
+            done += 1
+            score = f"{_fmt(row.total)}/{_fmt(row.max)}" if row.assignment else "-"
+            progress(f"[{done:>{len(str(len(paths)))}}/{len(paths)}] {row.file}: {row.assignment or '?'} "
+                     f"{score} {row.status} ({row.seconds:.1f} s)" + (f" — {row.reason}" if row.reason else ""))
+
+    with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
+        for f in [pool.submit(task, i) for i in range(len(paths))]:
+            f.result()
+    elapsed = time.monotonic() - t0
+
+    changed = []
+    for p, data in originals.items():
+        if not p.exists() or p.read_bytes() != data:
+            p.write_bytes(data)
+            changed.append(p)
+    if changed:
+        progress("WARNING: a submission changed the teacher's files; restored: "
+                 + ", ".join(str(p) for p in changed))
+    final = [r for r in rows if r is not None]
+    write_csv(folder / "grades.csv", final, assignments)
+    write_feedback(folder / "feedback", final, assignments)
+    counts = {s: sum(r.status == s for r in final) for s in STATUSES}
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items() if n)
+    progress(f"Graded {len(final)} notebook(s) in {elapsed:.1f} s ({summary}). "
+             f"Grades: {folder / 'grades.csv'}; feedback: {folder / 'feedback'}/")
+    return final
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}"
+
+
+def write_csv(path: Path, rows: list[Row], assignments: dict[str, Assignment]) -> None:
+    width = max([len(a.questions) for a in assignments.values()] + [0])
+    qcols = [f"q{i}" for i in range(1, width + 1)]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["file", "assignment", *qcols, "total", "max", "status", "reason"])
+        for r in rows:
+            pts = [""] * width
+            if r.assignment:
+                for i, q in enumerate(assignments[r.assignment].questions):
+                    pts[i] = _fmt(r.points.get(q, 0.0))
+            w.writerow([r.file, r.assignment, *pts, _fmt(r.total) if r.assignment else "",
+                        _fmt(r.max) if r.assignment else "", r.status, r.reason])
+
+
+def feedback_text(r: Row, a: Assignment | None) -> str:
+    lines = [f"Feedback for {r.file}", ""]
+    if a is None:
+        lines += [f"Status: {r.status}", f"Reason: {r.reason}", "", "This notebook was not graded."]
+        return "\n".join(lines) + "\n"
+    lines += [f"Assignment: {a.name}", f"Score: {_fmt(r.total)} / {_fmt(r.max)}", f"Status: {r.status}"]
+    if r.reason:
+        lines.append(f"Notes: {r.reason}")
+    questions = r.detail.get("questions", {}) if r.status in ("ok", "timeout") else {}
+    for q, pts in a.questions.items():
+        lines += ["", f"{q}: {_fmt(r.points.get(q, 0.0))} / {_fmt(pts)}"]
+        res = questions.get(q)
+        if res is None:
+            lines.append("  not graded")
+            continue
+        pub, hid = res["public"], res["hidden"]
+        if pub:
+            lines.append(f"  public tests: {sum(t['passed'] for t in pub)} of {len(pub)} passed")
+            for t in pub:
+                if not t["passed"]:
+                    lines.append("    " + t["message"].replace("\n", "\n    "))
+        if hid:
+            lines.append(f"  hidden tests: {sum(hid)} of {len(hid)} passed")
+    return "\n".join(lines) + "\n"
+
+
+def write_feedback(folder: Path, rows: list[Row], assignments: dict[str, Assignment]) -> None:
+    folder.mkdir(exist_ok=True)
+    for r in rows:
+        target = folder / (r.file + ".txt")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_text(feedback_text(r, assignments.get(r.assignment)), encoding="utf-8")
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m grading grade", description=__doc__.split("\n\n")[0])
+    ap.add_argument("folder", type=Path, help="folder of submitted notebooks (searched recursively)")
+    ap.add_argument("--assignment", default=None, help="the assignment the folder holds (else read from each notebook)")
+    ap.add_argument("--jobs", type=int, default=None, help="parallel workers (default: one per core)")
+    ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission (default 120)")
+    ap.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (default: timeout/2)")
+    ap.add_argument("--build", type=Path, default=BUILD, help="where `make student` put the autograders")
+    args = ap.parse_args(argv)
+    grade_folder(args.folder, assignment=args.assignment or None, jobs=args.jobs, timeout=args.timeout,
+                 cell_timeout=args.cell_timeout, build=args.build,
+                 progress=lambda s: print(s, flush=True))
+    return 0

@@ -1,0 +1,426 @@
+"""The course assignments and their grader (issue 8): `make student`, `make grade`.
+
+The assignments are built once per session into a temporary folder (otter assign, no
+kernel), then graded in three batches of generated submissions:
+
+1. the eight solution notebooks (full marks; the batch time is printed),
+2. the eight blank student notebooks (0 points, status ok) and plausible wrong answers
+   that must score exactly their expected partial points,
+3. hostile submissions (raise, endless loops, exit calls, a killed kernel, 100 MB of
+   output, broken files, reading / overwriting the grader's files, wrong assignment),
+   each of which must get its own row without disturbing the others.
+
+Submissions are generated from the built notebooks into tmp_path; nothing here writes
+into the repository.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+import zipfile
+from pathlib import Path
+
+import nbformat
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from grading import BOOK_COPIES, EXERCISES  # noqa: E402
+from grading.build import build_all, sources  # noqa: E402
+from grading.grade import grade_folder, read_submission, which_assignment  # noqa: E402
+
+# otter 7 imports a traitlets API that traitlets deprecates; not ours to fix
+pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
+
+ASSIGNMENTS = [p.stem for p in sources()]
+MAX_POINTS = {"01_sigmoid": 8, "02_tanh": 10, "03_dead_relu": 8, "04_softmax": 10, "05_gelu": 10,
+              "06_mish_autograd": 9, "07_selu_fixed_point": 8, "08_choosing_activations": 8}
+
+
+# --- building ---------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def built(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("build")
+    t = time.monotonic()
+    build_all(out, book=None, progress=lambda s: None)
+    print(f"\nbuilt {len(ASSIGNMENTS)} assignments in {time.monotonic() - t:.1f} s")
+    return out
+
+
+def _nb(path: Path):
+    return nbformat.read(path, as_version=4)
+
+
+def _solution_blocks(src: Path) -> list[str]:
+    """The code between # BEGIN SOLUTION and # END SOLUTION (and `... # SOLUTION` lines)."""
+    blocks = []
+    for cell in _nb(src).cells:
+        if cell.cell_type != "code":
+            continue
+        text = cell.source
+        blocks += re.findall(r"# BEGIN SOLUTION\n(.*?)\n\s*# END SOLUTION", text, flags=re.S)
+        blocks += [m.strip() for m in re.findall(r"^(.*?)# SOLUTION$", text, flags=re.M)]
+    return [b for b in blocks if b.strip()]
+
+
+def _hidden_test_names(src: Path) -> list[str]:
+    names = []
+    for cell in _nb(src).cells:
+        if cell.cell_type == "code" and re.search(r"^hidden: true$", cell.source, flags=re.M):
+            names += re.findall(r"^def (test_\w+)", cell.source, flags=re.M)
+    return names
+
+
+def test_at_least_eight_assignments_with_public_and_hidden_tests():
+    assert len(ASSIGNMENTS) >= 8, ASSIGNMENTS
+    for name in ASSIGNMENTS:
+        src = EXERCISES / f"{name}.ipynb"
+        text = src.read_text()
+        assert "hidden: false" in text and "hidden: true" in text, f"{name}: needs public and hidden tests"
+        assert "import acts" in text, f"{name}: the tests compare against acts"
+        assert _solution_blocks(src), f"{name}: no solution blocks"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_student_notebook_has_no_solutions_and_no_hidden_tests(built, name):
+    src = EXERCISES / f"{name}.ipynb"
+    student_text = (built / name / "student" / f"{name}.ipynb").read_text()
+    student = json.loads(student_text)
+    code = "\n".join("".join(c["source"]) for c in student["cells"] if c["cell_type"] == "code")
+    assert "grader.check(" in code and "otter.Notebook(" in code
+    for block in _solution_blocks(src):
+        assert block not in code, f"{name}: solution code left in the student notebook:\n{block}"
+    hidden = _hidden_test_names(src)
+    assert hidden, f"{name}: no hidden tests"
+    for test in hidden:
+        assert test not in student_text, f"{name}: hidden test {test} is in the student notebook"
+    public = "".join(student["metadata"]["otter"]["tests"].values())
+    assert "hidden=False" in public and "hidden=True" not in public
+    with zipfile.ZipFile(built / name / f"{name}-autograder.zip") as zf:
+        tests = "".join(zf.read(n).decode() for n in zf.namelist() if n.startswith("tests/"))
+    for test in hidden:
+        assert f"def {test}(" in tests, f"{name}: hidden test {test} missing from the autograder"
+
+
+@pytest.mark.parametrize("name", ASSIGNMENTS)
+def test_book_copies_match_the_sources(built, name):
+    fresh = (built / name / "student" / f"{name}.ipynb").read_text()
+    committed = BOOK_COPIES / f"{name}.ipynb"
+    assert committed.exists(), f"{committed} missing: run `make student`"
+    assert committed.read_text() == fresh, f"{committed} is out of date: run `make student`"
+
+
+def test_build_is_reproducible(built, tmp_path):
+    build_all(tmp_path, book=None, progress=lambda s: None)
+    for name in ASSIGNMENTS[:2]:
+        for part in ("student", "solution"):
+            a = (built / name / part / f"{name}.ipynb").read_bytes()
+            assert a == (tmp_path / name / part / f"{name}.ipynb").read_bytes()
+
+
+# --- helpers for submissions ------------------------------------------------------------
+def _solution(built: Path, name: str):
+    return _nb(built / name / "solution" / f"{name}.ipynb")
+
+
+def _replace_answer(nb, marker: str, source: str):
+    """Replace the (single) code cell that contains `marker` by `source`."""
+    hits = [c for c in nb.cells if c.cell_type == "code" and marker in c.source]
+    assert len(hits) == 1, f"{len(hits)} cells contain {marker!r}"
+    hits[0].source = source
+    return nb
+
+
+def _insert_after(nb, marker: str, source: str):
+    i = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and marker in c.source)
+    nb.cells.insert(i + 1, nbformat.v4.new_code_cell(source))
+    return nb
+
+
+def _write(nb, path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    nbformat.write(nb, path)
+    return path
+
+
+def _rows(folder: Path) -> dict[str, dict]:
+    with open(folder / "grades.csv", newline="", encoding="utf-8") as f:
+        return {r["file"]: r for r in csv.DictReader(f)}
+
+
+def _digests(folder: Path) -> dict[str, str]:
+    return {p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in folder.rglob("*.ipynb") if "feedback" not in p.parts}
+
+
+# --- 1. solutions ---------------------------------------------------------------------------
+def _report(capsys, text: str) -> None:
+    """Show a timing in the test output even when pytest captures it (not under xdist)."""
+    with capsys.disabled():
+        print(f"\n[test_grading] {text}")
+
+
+def test_solutions_score_full_marks(built, tmp_path, capsys):
+    for name in ASSIGNMENTS:
+        _write(_solution(built, name), tmp_path / f"solution_{name}.ipynb")
+    before = _digests(tmp_path)
+    t = time.monotonic()
+    rows = grade_folder(tmp_path, build=built, jobs=2, timeout=240, progress=lambda s: None)
+    elapsed = time.monotonic() - t
+    _report(capsys, f"graded {len(rows)} solution notebooks in {elapsed:.1f} s with 2 workers")
+    assert _digests(tmp_path) == before, "the submissions were modified"
+    got = _rows(tmp_path)
+    assert len(got) == len(ASSIGNMENTS)
+    for name in ASSIGNMENTS:
+        r = got[f"solution_{name}.ipynb"]
+        assert r["assignment"] == name
+        assert (r["status"], r["reason"]) == ("ok", ""), r
+        assert float(r["total"]) == float(r["max"]) == MAX_POINTS[name], r
+
+
+# --- 2. blank and wrong submissions -----------------------------------------------------
+WRONG = {
+    # naive sigmoid that overflows (and its naive derivative): passes the public values and
+    # the random hidden values of q1 and the public values of q2, nothing else.
+    "naive_sigmoid": ("01_sigmoid", [
+        ("def sigmoid(", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))"),
+        ("def sigmoid_grad(", "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1 - s)"),
+    ], {"q1": 2, "q2": 1}),
+    # softmax without the max trick: fails every test with large logits (q1: 2 of 4; the
+    # Jacobians and the backward, built on it, lose their large-logit hidden tests).
+    "softmax_no_max_trick": ("04_softmax", [
+        ("def softmax(", "def softmax(z, axis=-1):\n    e = np.exp(np.asarray(z, dtype=float))\n"
+                         "    return e / e.sum(axis=axis, keepdims=True)"),
+    ], {"q1": 2, "q2": 1, "q3": 1, "q4": 1}),
+    # Jacobians with rows and columns swapped: harmless for softmax (its J is symmetric),
+    # wrong for log-softmax.
+    "jacobian_transposed": ("04_softmax", [
+        ("def softmax_jacobian(", "def softmax_jacobian(z):\n    s = softmax(np.asarray(z, dtype=float))\n"
+                                  "    return (np.diag(s) - np.outer(s, s)).T"),
+        ("def log_softmax_jacobian(", "def log_softmax_jacobian(z):\n    s = softmax(np.asarray(z, dtype=float))\n"
+                                      "    return (np.eye(s.size) - s[np.newaxis, :]).T"),
+    ], {"q1": 4, "q2": 2, "q3": 0, "q4": 2}),
+    # Mish backward without the x·σ(x)·sech²(softplus(x)) term: forward right, gradcheck wrong.
+    "mish_backward_missing_term": ("06_mish_autograd", [
+        ("class MishFunction(", "class MishFunction(torch.autograd.Function):\n"
+                                "    @staticmethod\n    def forward(ctx, x):\n        ctx.save_for_backward(x)\n"
+                                "        return x * torch.tanh(torch.nn.functional.softplus(x))\n\n"
+                                "    @staticmethod\n    def backward(ctx, grad_out):\n        (x,) = ctx.saved_tensors\n"
+                                "        return grad_out * torch.tanh(torch.nn.functional.softplus(x))\n\n\n"
+                                "mish = MishFunction.apply"),
+    ], {"q1": 2, "q2": 2, "q3": 1}),
+}
+
+
+def test_blank_and_wrong_submissions_score_exactly(built, tmp_path, capsys):
+    for name in ASSIGNMENTS:
+        shutil.copy(built / name / "student" / f"{name}.ipynb", tmp_path / f"blank_{name}.ipynb")
+    for label, (name, edits, _) in WRONG.items():
+        nb = _solution(built, name)
+        for marker, source in edits:
+            _replace_answer(nb, marker, source)
+        _write(nb, tmp_path / f"wrong_{label}.ipynb")
+    t = time.monotonic()
+    grade_folder(tmp_path, build=built, jobs=2, timeout=240, progress=lambda s: None)
+    _report(capsys, f"graded {len(ASSIGNMENTS) + len(WRONG)} blank/wrong notebooks in {time.monotonic() - t:.1f} s")
+    got = _rows(tmp_path)
+    for name in ASSIGNMENTS:
+        r = got[f"blank_{name}.ipynb"]
+        assert r["status"] == "ok" and r["assignment"] == name, r
+        assert float(r["total"]) == 0 and float(r["max"]) == MAX_POINTS[name], r
+    for label, (name, _, expected) in WRONG.items():
+        r = got[f"wrong_{label}.ipynb"]
+        assert r["status"] == "ok", r
+        points = {q: float(r[q]) for q in expected}
+        assert points == {q: float(v) for q, v in expected.items()}, (label, points, r)
+        assert float(r["total"]) == sum(expected.values()), r
+    feedback = (tmp_path / "feedback" / "wrong_naive_sigmoid.ipynb.txt").read_text()
+    assert "q1: 2 / 4" in feedback and "public tests: 1 of 2 passed" in feedback
+    assert "overflow" in feedback  # the failing public test says why
+    assert "hidden tests: 1 of 2 passed" in feedback
+    for test in _hidden_test_names(EXERCISES / "01_sigmoid.ipynb"):
+        assert test not in feedback, "feedback must not show hidden tests"
+
+
+# --- 3. hostile submissions -----------------------------------------------------------------
+PASS_EVERYTHING = '''from otter.test_files import test_case
+OK_FORMAT = False
+name = "q1"
+points = 100
+@test_case(points=100, hidden=False)
+def test_nothing():
+    pass
+'''
+
+
+def test_hostile_submissions_each_get_a_row(built, tmp_path, capsys):
+    build = tmp_path / "build"  # a copy: one submission below attacks the autograder zip
+    shutil.copytree(built, build)
+    subs = tmp_path / "class"
+    subs.mkdir()
+    sol = lambda: _solution(build, "01_sigmoid")  # noqa: E731
+    leak = tmp_path / "leak.json"
+    teacher_zip = build / "01_sigmoid" / "01_sigmoid-autograder.zip"
+    victim = subs / "good.ipynb"
+    _write(sol(), victim)
+    naive = _solution(build, "01_sigmoid")
+    _replace_answer(naive, "def sigmoid(", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))")
+    _replace_answer(naive, "def sigmoid_grad(", "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1 - s)")
+
+    cases = {
+        "raises": "1 / 0",
+        # an endless loop (sleeping, so that the test does not burn a core while it waits)
+        "loop": "import time\nwhile True:\n    time.sleep(0.1)",
+        "exit_calls": "import sys\ntry:\n    sys.exit(1)\nexcept RuntimeError as e:\n    print(e)\nimport os\nos._exit(0)",
+        "killed_kernel": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        "prints_100mb": "print('x' * 100_000_000)",
+    }
+    for label, code in cases.items():
+        _write(_insert_after(sol(), "def sigmoid(", code), subs / f"{label}.ipynb")
+    attack = (  # first read everything in the temporary grading folder, then overwrite
+        "import glob, json, os\n"
+        "found = {}\n"
+        "for p in glob.glob('../../../../**/*', recursive=True):  # the whole temporary grading folder\n"
+        "    if os.path.isfile(p) and ('test' in p or p.endswith('.zip')):\n"
+        "        found[p] = open(p, 'rb').read().decode('utf-8', 'replace')\n"
+        f"open({str(leak)!r}, 'w').write(json.dumps(found))\n"
+        "print(found)\n"
+        "for p in glob.glob('tests/*.py') + glob.glob('../source/**/*.py', recursive=True):\n"
+        f"    open(p, 'w').write({PASS_EVERYTHING!r})\n"
+        f"open({str(teacher_zip)!r}, 'wb').write(b'not a zip any more')\n"
+        f"open({str(victim)!r}, 'w').write('{{}}')\n")
+    _write(_insert_after(naive, "def sigmoid_grad(", attack), subs / "attacks_grader.ipynb")
+    (subs / "invalid_json.ipynb").write_text('{"cells": [')
+    (subs / "zero_bytes.ipynb").write_bytes(b"")
+    (subs / "not_a_notebook.ipynb").write_text("[1, 2, 3]")
+    (subs / "binary.ipynb").write_bytes(bytes(range(256)))
+    empty = nbformat.v4.new_notebook(metadata={"otter": {"assignment_name": "01_sigmoid"}})
+    _write(empty, subs / "empty.ipynb")
+    _write(_solution(build, "02_tanh"), subs / "01_sigmoid" / "tanh_in_sigmoid_folder.ipynb")
+    other = sol()
+    other.metadata["otter"]["assignment_name"] = "99_no_such_assignment"
+    _write(other, subs / "unknown_assignment.ipynb")
+
+    before = _digests(subs)
+    zip_before = teacher_zip.read_bytes()
+    messages = []
+    t = time.monotonic()
+    # generous limits (the machine may be loaded): only the endless loop should reach the cell limit
+    grade_folder(subs, build=build, jobs=2, timeout=240, cell_timeout=20, progress=messages.append)
+    _report(capsys, f"graded {len(before)} hostile notebooks in {time.monotonic() - t:.1f} s")
+    got = _rows(subs)
+    assert len(got) == len(before) and all(r["status"] for r in got.values()), got
+
+    def row(name):
+        return got[name]
+
+    full = str(MAX_POINTS["01_sigmoid"])
+    assert (row("good.ipynb")["status"], row("good.ipynb")["total"]) == ("ok", full)
+    r = row("raises.ipynb")
+    assert (r["status"], r["total"]) == ("ok", full) and "ZeroDivisionError" in r["reason"]
+    r = row("loop.ipynb")  # the looping cell is interrupted at the per-cell limit; the rest is graded
+    assert (r["status"], r["total"]) == ("timeout", full) and "interrupted" in r["reason"], r
+    r = row("exit_calls.ipynb")  # sys.exit() and os._exit() are blocked: the notebook is still graded
+    assert (r["status"], r["total"]) == ("ok", full) and "os._exit() is not allowed" in r["reason"], r
+    r = row("killed_kernel.ipynb")
+    assert (r["status"], r["total"]) == ("crashed", "0") and "kernel died" in r["reason"], r
+    assert (row("prints_100mb.ipynb")["status"], row("prints_100mb.ipynb")["total"]) == ("ok", full)
+    assert (subs / "feedback" / "prints_100mb.ipynb.txt").stat().st_size < 10_000
+
+    found = json.loads(leak.read_text())
+    assert any(p.endswith("submission/tests/q1.py") for p in found), f"the submission saw no test files: {sorted(found)}"
+    hidden = _hidden_test_names(EXERCISES / "01_sigmoid.ipynb")
+    for path, text in found.items():
+        for test in hidden:
+            assert test not in text, f"hidden test {test} readable at {path}"
+
+    r = row("attacks_grader.ipynb")  # graded with the sealed tests: the naive answer's 3 points
+    assert (r["status"], r["total"]) == ("ok", "3"), r
+    assert teacher_zip.read_bytes() == zip_before, "the teacher's autograder zip was not restored"
+    assert any("restored" in m for m in messages), messages
+    assert _digests(subs) == before, "a submission file was left modified"
+
+    for name, why in [("invalid_json.ipynb", "invalid JSON"), ("zero_bytes.ipynb", "empty"),
+                      ("not_a_notebook.ipynb", "not a notebook"), ("binary.ipynb", "not a notebook")]:
+        assert (row(name)["status"], row(name)["total"]) == ("invalid", ""), row(name)
+        assert why in row(name)["reason"], row(name)
+    r = row("empty.ipynb")
+    assert (r["status"], r["assignment"], r["total"], r["max"]) == ("empty", "01_sigmoid", "0", full), r
+    r = row("01_sigmoid/tanh_in_sigmoid_folder.ipynb")
+    assert r["status"] == "wrong_assignment" and "02_tanh" in r["reason"] and "01_sigmoid" in r["reason"], r
+    r = row("unknown_assignment.ipynb")
+    assert r["status"] == "unknown_assignment" and "99_no_such_assignment" in r["reason"], r
+    for name in got:
+        assert (subs / "feedback" / f"{name}.txt").is_file(), name
+
+
+def _processes_mentioning(text: str) -> list[int]:
+    found = []
+    for p in Path("/proc").glob("[0-9]*"):
+        try:
+            if text.encode() in (p / "environ").read_bytes():
+                found.append(int(p.name))
+        except OSError:
+            pass
+    return found
+
+
+def test_a_hang_that_ignores_interrupts_is_stopped(built, tmp_path, monkeypatch):
+    nb = _insert_after(_solution(built, "01_sigmoid"), "def sigmoid(",
+                       "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)")
+    subs, work = tmp_path / "subs", tmp_path / "work"
+    work.mkdir()
+    _write(nb, subs / "hang.ipynb")
+    monkeypatch.setattr(tempfile, "tempdir", str(work))  # the grader's temporary folders go here
+    grade_folder(subs, build=built, jobs=1, timeout=15, cell_timeout=5, progress=lambda s: None)
+    r = _rows(subs)["hang.ipynb"]
+    assert (r["status"], r["total"], r["max"]) == ("timeout", "0", "8"), r
+    assert "time limit of 15 s" in r["reason"], r
+    assert list(work.iterdir()) == [], "the temporary grading folder was not removed"
+    if Path("/proc").is_dir():
+        assert _processes_mentioning(str(work)) == [], "the kernel or the worker is still running"
+
+
+# --- small pieces, no grading -----------------------------------------------------------------
+def test_read_submission_rejects_non_notebooks():
+    assert read_submission(b"")[1].startswith("the file is empty")
+    assert "invalid JSON" in read_submission(b"{")[1]
+    assert "UTF-8" in read_submission(b"\xff\xfe\x00")[1]
+    assert "cells" in read_submission(b'{"a": 1}')[1]
+    nb, why = read_submission(nbformat.writes(nbformat.v4.new_notebook()).encode())
+    assert why is None and nb.cells == []
+
+
+def test_which_assignment():
+    known = {"01_sigmoid": None, "02_tanh": None}
+    nb = nbformat.v4.new_notebook(metadata={"otter": {"assignment_name": "02_tanh"}})
+    bare = nbformat.v4.new_notebook()
+    assert which_assignment(nb, Path("x.ipynb"), known, None)[:2] == ("02_tanh", None)
+    assert which_assignment(nb, Path("x.ipynb"), known, "01_sigmoid")[1] == "wrong_assignment"
+    assert which_assignment(nb, Path("01_sigmoid/x.ipynb"), known, None)[1] == "wrong_assignment"
+    assert which_assignment(bare, Path("alice_01_sigmoid.ipynb"), known, None)[:2] == ("01_sigmoid", None)
+    assert which_assignment(bare, Path("alice.ipynb"), known, "02_tanh")[:2] == ("02_tanh", None)
+    assert which_assignment(bare, Path("alice.ipynb"), known, None)[1] == "unknown_assignment"
+
+
+def test_command_line_writes_csv_and_feedback(built, tmp_path):
+    (tmp_path / "broken.ipynb").write_text("nope")
+    out = subprocess.run([sys.executable, "-m", "grading", "grade", str(tmp_path), "--build", str(built)],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "[1/1] broken.ipynb" in out.stdout and "Graded 1 notebook(s)" in out.stdout
+    row = _rows(tmp_path)["broken.ipynb"]
+    assert row["status"] == "invalid"
+    header = (tmp_path / "grades.csv").read_text().splitlines()[0].split(",")
+    assert header[:2] == ["file", "assignment"] and header[-4:] == ["total", "max", "status", "reason"]
+    assert "q1" in header
+    assert (tmp_path / "feedback" / "broken.ipynb.txt").read_text().startswith("Feedback for broken.ipynb")
