@@ -57,6 +57,11 @@ test: setup
 accuracy: setup
 	$(PY) -m acts.accuracy
 
+# Benchmarks (acts vs torch native and scipy; CPU, or CUDA when present); writes
+# bench/results-<device>.json, which the chapter "Activations and the hardware" reads.
+bench: $(STAMP)
+	$(PY) -m acts.bench $(BENCH_ARGS)
+
 serve:
 	@test -d _build/html || { echo "No site yet: run 'make book' first."; exit 1; }
 	$(PY) -m http.server $(PORT) --bind 127.0.0.1 --directory _build/html

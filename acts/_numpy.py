@@ -80,6 +80,8 @@ def _mul_sigmoid(b, z):
 
 def _times(slope, x):
     """slope·x with the limit 0·(±inf) = 0 (a zero-slope piece stays zero)."""
+    if np.ndim(slope) == 0 and slope != 0:  # a nonzero number: slope·(±inf) is already the limit
+        return slope * x
     inf = np.isinf(x)
     y = slope * np.where(inf, np.sign(x), x)
     return np.where(inf & (y != 0), np.copysign(np.inf, y), np.where(inf, 0.0, y))
@@ -566,6 +568,8 @@ def dice_d(x, alpha, eps, axis, mean, var):
 def _shifted(x, axis):
     """(x - max, posinf rows, undefined rows): the max trick with inf handled."""
     m = np.max(x, axis=axis, keepdims=True)
+    if np.isfinite(m).all():  # the common case, same numbers: no +inf, no nan, no all -inf row
+        return x - m, np.zeros(m.shape, dtype=bool), np.zeros(m.shape, dtype=bool)
     posinf = m == np.inf
     undefined = (m == -np.inf) | np.isnan(m)  # all -inf, or a nan in the row
     d = x - np.where(np.isfinite(m), m, 0.0)
@@ -580,8 +584,10 @@ def softmax(x, axis):
     if x.shape[axis] == 0:
         return x.copy()
     d, _, undefined = _shifted(x, axis)
-    e = np.exp(d)
+    e = np.exp(d, out=d)  # d is a fresh array
     total = np.sum(e, axis=axis, keepdims=True)
+    if not undefined.any():
+        return np.divide(e, total, out=e)
     s = e / np.where(undefined, 1.0, total)
     return np.where(undefined, np.nan, s)
 

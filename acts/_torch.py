@@ -38,6 +38,12 @@ Design rules (shared with the numpy forms in :mod:`acts`, whose accuracy bar is 
   (and other narrow floats) are computed in float32 and cast back; integer and bool
   inputs become the default float dtype; complex raises ``TypeError``. Everything runs on
   ``x``'s device.
+* **Speed.** Eagerly each torch op is one pass over memory into a new tensor, so the hot
+  forms have *fast* twins (``_*_ip``) that perform the same floating-point operations in the
+  same order, bit for bit, while reusing their temporaries in place; they run whenever
+  autograd is not recording (double backward keeps the reference forms). Under
+  ``torch.compile`` (:func:`compiled`) every form becomes one fused forward and one fused
+  backward kernel; see the chapter "Activations and the hardware" and ``python -m acts.bench``.
 
 Public interface used by the registry (:mod:`acts._registry`):
 
@@ -47,8 +53,9 @@ Public interface used by the registry (:mod:`acts._registry`):
     name → ``torch.nn.Module`` class, constructed with the activation's parameters as
     keyword arguments plus module-only ones (see each class's ``defaults``).
 ``compiled(name, **params)``
-    a lazily ``torch.compile``\ d form, compiled once per (name, params, dtype, device),
-    with the compile time recorded.
+    a lazily ``torch.compile``\ d form, compiled once per (name, params, dtype, device)
+    (one graph for every shape), saving only its input, with the compile time (forward and
+    backward) recorded.
 """
 from __future__ import annotations
 
@@ -62,6 +69,7 @@ from typing import Any, Callable
 
 import numpy as np
 import torch
+import torch.utils.checkpoint
 from torch import Tensor, nn
 
 __all__ = ["FUNCTIONS", "MODULES", "compiled", "CompiledActivation"]
@@ -162,6 +170,21 @@ def _ndtr(x: Tensor) -> Tensor:
     return 0.5 * torch.erfc(-_SQRT_HALF * x)
 
 
+def _expm1(t: Tensor) -> Tensor:
+    r"""``eᵗ − 1``, accurate also under ``torch.compile`` on the CPU.
+
+    Inductor's vectorised CPU code computes ``expm1(t)`` as ``exp(t) − 1`` (torch 2.13), which
+    keeps an absolute error of about one ulp *of 1*: near ``t = 0`` all relative accuracy is
+    gone (``elu(−1e−5)`` comes out 0.14 % too large, ~10⁴ ulp in float32). There this uses the
+    exact identity ``eᵗ − 1 = tanh(t/2)·(eᵗ + 1)``: both factors are accurate to an ulp or
+    so and nothing cancels. Eager (and CUDA, whose ``expm1`` is the libdevice one) keep
+    ``torch.expm1``.
+    """
+    if torch.compiler.is_compiling() and t.device.type == "cpu":
+        return torch.tanh(0.5 * t) * (torch.exp(t) + 1.0)
+    return torch.expm1(t)
+
+
 def _gelu_lim(x: Tensor) -> float:
     """A point past which ``Φ(-L)`` is exactly 0 in the compute dtype."""
     return 40.0 if x.dtype == torch.float64 else 15.0
@@ -206,7 +229,7 @@ def _leaky_relu_df(x, negative_slope):
 
 def _elu_f(x, alpha):
     # expm1 on min(x, 0): the positive branch never overflows to inf
-    return torch.where(x > 0, x, alpha * torch.expm1(x.clamp(max=0.0)))
+    return torch.where(x > 0, x, alpha * _expm1(x.clamp(max=0.0)))
 
 
 def _elu_df(x, alpha):
@@ -222,7 +245,7 @@ def _selu_df(x):
 
 
 def _celu_f(x, alpha):
-    return torch.where(x > 0, x, alpha * torch.expm1(x.clamp(max=0.0) / alpha))
+    return torch.where(x > 0, x, alpha * _expm1(x.clamp(max=0.0) / alpha))
 
 
 def _celu_df(x, alpha):
@@ -366,24 +389,246 @@ def _relu6_df(x):
 
 
 # ---------------------------------------------------------------------------------------
+# Fast eager forms: the same arithmetic with fewer temporaries
+# ---------------------------------------------------------------------------------------
+# Eager torch runs every op of a formula as its own pass over memory, into a freshly
+# allocated tensor. On the CPU a fresh tensor of 1e7 floats costs more than the arithmetic
+# on it: the allocator maps new pages and the kernel page-faults on each of them. The forms
+# below compute exactly the same floating-point operations, in the same order, as the
+# reference forms above (so the results are bitwise equal: tests/test_torch.py checks it),
+# but reuse their temporaries with in-place ops and ``masked_fill_`` instead of
+# ``torch.where`` with a constant. In-place arithmetic is only safe when autograd is not
+# recording: always inside ``Function.forward``; in ``backward`` unless the caller asked
+# for ``create_graph=True`` (double backward), which then takes the reference forms.
+# Under ``torch.compile`` both forms give the same fused kernel (in-place ops on
+# temporaries are functionalised away).
+def _e_abs(t: Tensor) -> Tensor:
+    """``exp(−|t|)`` in one buffer."""
+    return t.abs().neg_().exp_()
+
+
+def _sigmoid_ip(t: Tensor) -> Tensor:
+    e = _e_abs(t)
+    d = e + 1.0
+    return e.masked_fill_(t >= 0, 1.0).div_(d)
+
+
+def _dsigmoid_ip(t: Tensor) -> Tensor:
+    e = _e_abs(t)
+    d = e + 1.0
+    return e.div_(d.mul_(d))
+
+
+def _logistic_ip(t: Tensor) -> tuple[Tensor, Tensor]:
+    e = _e_abs(t)
+    d = e + 1.0
+    s = torch.where(t >= 0, 1.0, e).div_(d)
+    return s, e.div_(d.mul_(d))
+
+
+def _expm1_ip(t: Tensor) -> Tensor:
+    """:func:`_expm1` overwriting ``t`` (a temporary) where that is exact."""
+    if torch.compiler.is_compiling() and t.device.type == "cpu":
+        return _expm1(t)
+    return t.expm1_()
+
+
+def _scaled(x: Tensor, beta: float) -> Tensor:
+    """``beta·x`` (a new tensor), or ``x`` itself for ``beta = 1`` (``1·x`` is exactly ``x``):
+    callers must not write into the result."""
+    return x if beta == 1.0 else x * beta
+
+
+def _sigmoid_df_ip(x):
+    return _dsigmoid_ip(x)
+
+
+def _tanh_df_ip(x):
+    e = x.abs().mul_(-2.0).exp_()  # exp(−|2x|): 2|x| is exact
+    d = e + 1.0
+    return e.div_(d.mul_(d)).mul_(4.0)
+
+
+def _relu_df_ip(x):
+    return (x > 0).to(x.dtype)
+
+
+def _elu_f_ip(x, alpha):
+    m = _expm1_ip(x.clamp(max=0.0))
+    if alpha != 1.0:
+        m.mul_(alpha)
+    return torch.where(x > 0, x, m)
+
+
+def _elu_df_ip(x, alpha):
+    m = x.clamp(max=0.0).exp_()
+    if alpha != 1.0:
+        m.mul_(alpha)
+    return m.masked_fill_(x > 0, 1.0)
+
+
+def _selu_f_ip(x):
+    return _elu_f_ip(x, SELU_ALPHA).mul_(SELU_SCALE)
+
+
+def _selu_df_ip(x):
+    return _elu_df_ip(x, SELU_ALPHA).mul_(SELU_SCALE)
+
+
+def _celu_f_ip(x, alpha):
+    m = x.clamp(max=0.0)
+    if alpha != 1.0:
+        m.div_(alpha)
+    m = _expm1_ip(m)
+    if alpha != 1.0:
+        m.mul_(alpha)
+    return torch.where(x > 0, x, m)
+
+
+def _celu_df_ip(x, alpha):
+    m = x.clamp(max=0.0)
+    if alpha != 1.0:
+        m.div_(alpha)
+    return m.exp_().masked_fill_(x > 0, 1.0)
+
+
+def _swish_f_ip(x, beta):
+    p = _sigmoid_ip(_scaled(x, beta))
+    zero = p == 0
+    return p.mul_(x).masked_fill_(zero, 0.0)
+
+
+def _swish_df_ip(x, beta):
+    tc = _scaled(x, beta).clamp(-1500.0, 1500.0)
+    p, dp = _logistic_ip(tc)
+    return dp.mul_(tc).add_(p)
+
+
+def _ndtr_ip(x: Tensor) -> Tensor:
+    return (x * -_SQRT_HALF).erfc_().mul_(0.5)
+
+
+def _gelu_tanh_t_ip(xc: Tensor) -> Tensor:
+    """:func:`_gelu_tanh_t` (``xc`` is not modified)."""
+    q = xc * xc
+    q.mul_(_GELU_TANH_C).add_(1.0)
+    return (xc * (2.0 * _SQRT_2_OVER_PI)).mul_(q)
+
+
+def _gelu_f_ip(x, approximate):
+    if approximate == "none":
+        return _ndtr_ip(x).mul_(x.clamp(min=-_gelu_lim(x)))
+    if approximate == "tanh":
+        xl = x.clamp(min=-30.0)
+        return _sigmoid_ip(_gelu_tanh_t_ip(xl.clamp(max=30.0))).mul_(xl)
+    return _swish_f_ip(x, GELU_SIGMOID_SCALE)
+
+
+def _gelu_df_ip(x, approximate):
+    if approximate == "none":
+        if x.dtype == torch.float64:
+            lim, scale = 40.0, 2.0**20
+        else:
+            lim, scale = 15.0, 2.0**7
+        xc = x.clamp(-lim, lim)
+        xh = (xc * scale).round_().div_(scale)
+        xl = xc - xh
+        b = (xl * 0.5).add_(xh).mul_(xl).neg_().exp_()  # exp(−xl·(xh + xl/2))
+        phi = xh.mul_(xh).mul_(-0.5).exp_().mul_(b).mul_(_INV_SQRT_2PI)
+        return phi.mul_(xc).add_(_ndtr_ip(x))
+    if approximate == "tanh":
+        xc = x.clamp(-30.0, 30.0)
+        t = _gelu_tanh_t_ip(xc)
+        dt = (xc * xc).mul_(3.0 * _GELU_TANH_C).add_(1.0).mul_(2.0 * _SQRT_2_OVER_PI)
+        p, dp = _logistic_ip(t)
+        return dt.mul_(xc).mul_(dp).add_(p)
+    return _swish_df_ip(x, GELU_SIGMOID_SCALE)
+
+
+def _mish_parts_ip(x, derivative: bool):
+    e = _e_abs(x)
+    pos = x > 0
+    e2 = e * e
+    te = e * 2.0
+    num = torch.where(pos, te + 1.0, (e + 2.0).mul_(e))
+    den = torch.where(pos, (e2 * 2.0).add_(te).add_(1.0), (e2 + te).add_(2.0))
+    g = num.div_(den)
+    if not derivative:
+        return g, None
+    w = torch.where(pos, e2, e)
+    return g, e.add_(1.0).mul_(4.0).mul_(w).div_(den.mul_(den))
+
+
+def _mish_f_ip(x):
+    return _mish_parts_ip(x, False)[0].mul_(x.clamp(min=-800.0))
+
+
+def _mish_df_ip(x):
+    g, dg = _mish_parts_ip(x, True)
+    return dg.mul_(x.clamp(-800.0, 800.0)).add_(g)
+
+
+def _softplus_f_ip(x, beta):
+    t = _scaled(x, beta)
+    r = _e_abs(t).log1p_().add_(t.clamp(min=0.0))
+    return r if beta == 1.0 else r.div_(beta)
+
+
+def _softplus_df_ip(x, beta):
+    return _sigmoid_ip(_scaled(x, beta))
+
+
+def _softsign_f_ip(x):
+    xc = x.clamp(-_SOFTSIGN_BIG, _SOFTSIGN_BIG)
+    return xc.div_(xc.abs().add_(1.0))
+
+
+def _softsign_df_ip(x):
+    r = torch.div(1.0, x.abs().add_(1.0))
+    return r.mul_(r)
+
+
+def _hardswish_f_ip(x):
+    xl = x.clamp(min=-3.0)
+    return torch.where(x >= 3.0, x, (xl + 3.0).mul_(xl).div_(6.0))
+
+
+def _hardswish_df_ip(x):
+    v = (x * 2.0).add_(3.0).div_(6.0).masked_fill_(~(x > -3.0), 0.0)
+    return v.masked_fill_(x >= 3.0, 1.0)
+
+
+#: Function name → (f, df, fast f, fast df): the fast pair equals the reference pair bit for bit.
+_FAST: dict[str, tuple[Callable, Callable, Callable, Callable]] = {}
+
+
+# ---------------------------------------------------------------------------------------
 # The autograd Function for elementwise activations
 # ---------------------------------------------------------------------------------------
-def _elementwise_function(name: str, f: Callable, df: Callable) -> type:
+def _elementwise_function(name: str, f: Callable, df: Callable, fast: tuple | None = None) -> type:
     """An autograd ``Function`` computing ``f`` with backward ``grad · df(x)``.
 
     Saves only the input ``x``; extra arguments are Python numbers/strings kept on ctx.
+    ``fast`` = (f, df) computing the same values with fewer temporaries (see above); they
+    run whenever autograd is not recording.
     """
+    ff, dff = fast if fast is not None else (f, df)
 
     def forward(ctx, x, *params):
         ctx.save_for_backward(x)
         ctx.params = params
-        return f(_up(x), *params).to(x.dtype)
+        return ff(_up(x), *params).to(x.dtype)
 
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        gx = _up(grad) * df(_up(x), *ctx.params)
+        if torch.is_grad_enabled():  # create_graph=True: differentiable reference form
+            gx = _up(grad) * df(_up(x), *ctx.params)
+        else:
+            gx = dff(_up(x), *ctx.params).mul_(_up(grad))
         return (gx.to(x.dtype),) + (None,) * len(ctx.params)
 
+    if fast is not None:
+        _FAST[name] = (f, df, ff, dff)
     doc = f"Autograd Function for ``{name}``: forward ``{f.__name__}``, backward ``grad·{df.__name__}``."
     return type(
         f"{name}Function",
@@ -392,21 +637,21 @@ def _elementwise_function(name: str, f: Callable, df: Callable) -> type:
     )
 
 
-_Sigmoid = _elementwise_function("Sigmoid", _sigmoid_f, _sigmoid_df)
-_Tanh = _elementwise_function("Tanh", _tanh_f, _tanh_df)
-_ReLU = _elementwise_function("ReLU", _relu_f, _relu_df)
+_Sigmoid = _elementwise_function("Sigmoid", _sigmoid_f, _sigmoid_df, (_sigmoid_ip, _sigmoid_df_ip))
+_Tanh = _elementwise_function("Tanh", _tanh_f, _tanh_df, (_tanh_f, _tanh_df_ip))
+_ReLU = _elementwise_function("ReLU", _relu_f, _relu_df, (_relu_f, _relu_df_ip))
 _LeakyReLU = _elementwise_function("LeakyReLU", _leaky_relu_f, _leaky_relu_df)
-_ELU = _elementwise_function("ELU", _elu_f, _elu_df)
-_SELU = _elementwise_function("SELU", _selu_f, _selu_df)
-_CELU = _elementwise_function("CELU", _celu_f, _celu_df)
-_GELU = _elementwise_function("GELU", _gelu_f, _gelu_df)
-_Swish = _elementwise_function("Swish", _swish_f, _swish_df)
-_Mish = _elementwise_function("Mish", _mish_f, _mish_df)
-_Softplus = _elementwise_function("Softplus", _softplus_f, _softplus_df)
-_Softsign = _elementwise_function("Softsign", _softsign_f, _softsign_df)
+_ELU = _elementwise_function("ELU", _elu_f, _elu_df, (_elu_f_ip, _elu_df_ip))
+_SELU = _elementwise_function("SELU", _selu_f, _selu_df, (_selu_f_ip, _selu_df_ip))
+_CELU = _elementwise_function("CELU", _celu_f, _celu_df, (_celu_f_ip, _celu_df_ip))
+_GELU = _elementwise_function("GELU", _gelu_f, _gelu_df, (_gelu_f_ip, _gelu_df_ip))
+_Swish = _elementwise_function("Swish", _swish_f, _swish_df, (_swish_f_ip, _swish_df_ip))
+_Mish = _elementwise_function("Mish", _mish_f, _mish_df, (_mish_f_ip, _mish_df_ip))
+_Softplus = _elementwise_function("Softplus", _softplus_f, _softplus_df, (_softplus_f_ip, _softplus_df_ip))
+_Softsign = _elementwise_function("Softsign", _softsign_f, _softsign_df, (_softsign_f_ip, _softsign_df_ip))
 _Hardtanh = _elementwise_function("Hardtanh", _hardtanh_f, _hardtanh_df)
 _Hardsigmoid = _elementwise_function("Hardsigmoid", _hardsigmoid_f, _hardsigmoid_df)
-_Hardswish = _elementwise_function("Hardswish", _hardswish_f, _hardswish_df)
+_Hardswish = _elementwise_function("Hardswish", _hardswish_f, _hardswish_df, (_hardswish_f_ip, _hardswish_df_ip))
 _ReLU6 = _elementwise_function("ReLU6", _relu6_f, _relu6_df)
 
 
@@ -527,6 +772,33 @@ def _log_softmax_f(x, axis):
     return z - torch.log1p(rest + (top.sum(axis, keepdim=True) - 1))
 
 
+# Fast forms (the same operations with fewer temporaries; see "Fast eager forms" above).
+def _shifted_ip(x: Tensor, axis: int, overwrite: bool = False) -> Tensor:
+    """:func:`_shifted`; with ``overwrite`` it writes into ``x`` (a temporary)."""
+    m = x.amax(axis, keepdim=True)
+    top = (x == m) & (m != -math.inf)
+    z = x.sub_(m) if overwrite else x - m
+    return z.masked_fill_(top, 0.0)
+
+
+def _softmax_ip(x: Tensor, axis: int, overwrite: bool = False) -> Tensor:
+    e = _shifted_ip(x, axis, overwrite).exp_()
+    return e.div_(e.sum(axis, keepdim=True))
+
+
+def _log_softmax_ip(x: Tensor, axis: int) -> Tensor:
+    z = _shifted_ip(x, axis)
+    top = z == 0
+    rest = z.exp().masked_fill_(top, 0.0).sum(axis, keepdim=True)
+    return z.sub_(torch.log1p(rest + (top.sum(axis, keepdim=True) - 1)))
+
+
+def _softmax_vjp_ip(y: Tensor, g: Tensor, axis: int) -> Tensor:
+    """``y·(g − Σ g·y)``, reusing one buffer."""
+    gy = g * y
+    return torch.sub(g, gy.sum(axis, keepdim=True), out=gy).mul_(y)
+
+
 class _Softmax(torch.autograd.Function):
     """y = softmax(x); vjp: y·(g − Σ g·y). Saves x, recomputes y."""
 
@@ -534,13 +806,16 @@ class _Softmax(torch.autograd.Function):
     def forward(ctx, x, axis):
         ctx.save_for_backward(x)
         ctx.axis = axis
-        return _softmax_f(_up(x), axis).to(x.dtype)
+        return _softmax_ip(_up(x), axis).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        y, g = _softmax_f(_up(x), ctx.axis), _up(grad)
-        return (y * (g - (g * y).sum(ctx.axis, keepdim=True))).to(x.dtype), None
+        if torch.is_grad_enabled():  # create_graph=True: the differentiable reference form
+            y, g = _softmax_f(_up(x), ctx.axis), _up(grad)
+            return (y * (g - (g * y).sum(ctx.axis, keepdim=True))).to(x.dtype), None
+        y = _softmax_ip(_up(x), ctx.axis)
+        return _softmax_vjp_ip(y, _up(grad), ctx.axis).to(x.dtype), None
 
 
 class _Softmin(torch.autograd.Function):
@@ -550,13 +825,16 @@ class _Softmin(torch.autograd.Function):
     def forward(ctx, x, axis):
         ctx.save_for_backward(x)
         ctx.axis = axis
-        return _softmax_f(-_up(x), axis).to(x.dtype)
+        return _softmax_ip(-_up(x), axis, overwrite=True).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        y, g = _softmax_f(-_up(x), ctx.axis), _up(grad)
-        return (-y * (g - (g * y).sum(ctx.axis, keepdim=True))).to(x.dtype), None
+        if torch.is_grad_enabled():
+            y, g = _softmax_f(-_up(x), ctx.axis), _up(grad)
+            return (-y * (g - (g * y).sum(ctx.axis, keepdim=True))).to(x.dtype), None
+        y = _softmax_ip(-_up(x), ctx.axis, overwrite=True)
+        return _softmax_vjp_ip(y, _up(grad), ctx.axis).neg_().to(x.dtype), None
 
 
 class _LogSoftmax(torch.autograd.Function):
@@ -566,13 +844,17 @@ class _LogSoftmax(torch.autograd.Function):
     def forward(ctx, x, axis):
         ctx.save_for_backward(x)
         ctx.axis = axis
-        return _log_softmax_f(_up(x), axis).to(x.dtype)
+        return _log_softmax_ip(_up(x), axis).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        y, g = _softmax_f(_up(x), ctx.axis), _up(grad)
-        return (g - y * g.sum(ctx.axis, keepdim=True)).to(x.dtype), None
+        g = _up(grad)
+        if torch.is_grad_enabled():
+            y = _softmax_f(_up(x), ctx.axis)
+            return (g - y * g.sum(ctx.axis, keepdim=True)).to(x.dtype), None
+        y = _softmax_ip(_up(x), ctx.axis)
+        return y.mul_(g.sum(ctx.axis, keepdim=True)).neg_().add_(g).to(x.dtype), None
 
 
 # ---- gated linear units -------------------------------------------------------------
@@ -583,6 +865,15 @@ def _gate(b: Tensor, kind: str, param: Any) -> tuple[Tensor, Tensor]:
     if kind == "swiglu":
         return _swish_f(b, param), _swish_df(b, param)
     return _gelu_f(b, param), _gelu_df(b, param)
+
+
+def _gate_ip(b: Tensor, kind: str, param: Any, derivative: bool) -> tuple[Tensor, Tensor | None]:
+    """:func:`_gate` with the fast forms (``b`` is not modified); h' only if asked for."""
+    if kind == "glu":
+        return _logistic_ip(b) if derivative else (_sigmoid_ip(b), None)
+    if kind == "swiglu":
+        return _swish_f_ip(b, param), _swish_df_ip(b, param) if derivative else None
+    return _gelu_f_ip(b, param), _gelu_df_ip(b, param) if derivative else None
 
 
 class _GatedUnit(torch.autograd.Function):
@@ -596,16 +887,26 @@ class _GatedUnit(torch.autograd.Function):
         ctx.save_for_backward(x)
         ctx.axis, ctx.kind, ctx.param = axis, kind, param
         a, b = _up(x).chunk(2, dim=axis)
-        h, _ = _gate(b, kind, param)
-        return (a * h).to(x.dtype)
+        h, _ = _gate_ip(b, kind, param, derivative=False)
+        return h.mul_(a).to(x.dtype)
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        a, b = _up(x).chunk(2, dim=ctx.axis)
-        h, dh = _gate(b, ctx.kind, ctx.param)
-        g = _up(grad)
-        gx = torch.cat([g * h, g * a * dh], dim=ctx.axis)
+        xu, g = _up(x), _up(grad)
+        a, b = xu.chunk(2, dim=ctx.axis)
+        if torch.is_grad_enabled():  # create_graph=True: the differentiable reference form
+            h, dh = _gate(b, ctx.kind, ctx.param)
+            gx = torch.cat([g * h, g * a * dh], dim=ctx.axis)
+            return gx.to(x.dtype), None, None, None
+        h, dh = _gate_ip(b, ctx.kind, ctx.param, derivative=True)
+        if torch.compiler.is_compiling():  # Dynamo rejects non-contiguous out=; cat fuses anyway
+            gx = torch.cat([h.mul_(g), (g * a).mul_(dh)], dim=ctx.axis)
+        else:  # write both halves in place: no torch.cat copy
+            gx = torch.empty_like(xu)
+            ga, gb = gx.chunk(2, dim=ctx.axis)
+            torch.mul(g, h, out=ga)
+            torch.mul(g, a, out=gb).mul_(dh)
         return gx.to(x.dtype), None, None, None
 
 
@@ -988,28 +1289,49 @@ class CompiledActivation:
     """A ``torch.compile``\\ d activation, compiled lazily once per (dtype, device).
 
     Call it like the function: ``c(x)``; tensor-valued parameters (PReLU's ``weight``,
-    Dice's ``alpha``/``mean``/``var``) and ``training`` may be given per call. The wall time
-    of the first call for each (dtype, device) — tracing, compiling the forward (and the
-    joint forward/backward graph when ``x`` requires grad) and running it once — is stored in
-    ``compile_times[(dtype, device)]`` and logged on the ``acts.torch`` logger. (Inductor
-    compiles the backward kernel at the first ``backward()``; that is not included.)
+    Dice's ``alpha``/``mean``/``var``) and ``training`` may be given per call.
+
+    * **Once per (dtype, device).** One ``torch.compile`` per (dtype, device), with
+      ``dynamic=True`` by default: a new input *shape* reuses the same graph instead of
+      recompiling (Dynamo would otherwise compile a static graph first, and a dynamic one at
+      the second shape). Training (``x`` requires grad) and inference use two graphs of the
+      same compiled function, each built on first use.
+    * **Saves the input only.** The activation runs under a non-reentrant
+      ``torch.utils.checkpoint`` inside the compiled region, so AOTAutograd's partitioner
+      saves the inputs and recomputes everything else in the fused backward kernel. Without
+      it the partitioner prefers a 1-byte ``bool`` mask (``x > 0`` for ReLU, hardtanh, relu6;
+      the row maxima and masks of the softmax family) over the 4-byte ``x``: more memory (``x``
+      is alive anyway), and on CPU, where inductor stores ``bool`` masks slowly, a forward
+      several times slower. (Not for RReLU in training mode: its random slopes are the saved
+      tensor.)
+    * **Compile time reported.** ``compile_times[(dtype, device)]`` holds the seconds spent
+      in first calls: the first forward in each grad mode (tracing, compiling, one run) and
+      the first backward (inductor compiles the backward kernel lazily, at the first
+      ``backward()``). ``compile_log`` lists them one by one; each is also logged on the
+      ``acts.torch`` logger.
     """
 
     def __init__(
-        self, name: str, params: dict, backend: str = "inductor", mode: str | None = None, fullgraph: bool = False
+        self, name: str, params: dict, backend: str = "inductor", mode: str | None = None,
+        fullgraph: bool = False, dynamic: bool | None = True,
     ):
         if name not in FUNCTIONS:
             raise KeyError(f"unknown activation {name!r}; known: {', '.join(sorted(FUNCTIONS))}")
         self.name, self.params, self.backend, self.mode = name, dict(params), backend, mode
-        self.fullgraph = fullgraph
+        self.fullgraph, self.dynamic = fullgraph, dynamic
         self.compile_times: dict[tuple[torch.dtype, torch.device], float] = {}
+        self.compile_log: list[dict] = []
         self._compiled: dict[tuple[torch.dtype, torch.device], Callable] = {}
+        self._seen: set[tuple] = set()
 
     def _entry(self) -> Callable:
         fn, params = FUNCTIONS[self.name], self.params
+        checkpoint = torch.utils.checkpoint.checkpoint
 
         def entry(x, **call_params):
-            return fn(x, **params, **call_params)
+            if call_params.get("training", False):  # rrelu's sampled slopes are what is saved
+                return fn(x, **params, **call_params)
+            return checkpoint(fn, x, use_reentrant=False, **params, **call_params)
 
         # Dynamo keeps its compile cache on the *code object* (recompile limit 8 per code
         # object). A fresh code object per (name, params, dtype, device) keeps these caches
@@ -1017,21 +1339,49 @@ class CompiledActivation:
         code = entry.__code__.replace(co_name=f"acts_{self.name}")
         return types.FunctionType(code, entry.__globals__, code.co_name, None, entry.__closure__)
 
+    def _record(self, key, grad: bool, what: str, seconds: float) -> None:
+        self.compile_times[key] = self.compile_times.get(key, 0.0) + seconds
+        self.compile_log.append({"dtype": key[0], "device": key[1], "grad": grad, "what": what, "seconds": seconds})
+        _log.info(
+            "compiled %s%s (%s, %s) for %s on %s with %s in %.2f s",
+            self.name, self.params or "", what, "training" if grad else "inference", key[0], key[1],
+            self.backend, seconds,
+        )
+
+    def _time_first_backward(self, y: Tensor, key) -> None:
+        node = y.grad_fn
+        if node is None:
+            return
+        start: list[float] = []
+        node.register_prehook(lambda grad_outputs: start.append(time.perf_counter()) or None)
+
+        def done(grad_inputs, grad_outputs):
+            if len(start) == 1:
+                self._record(key, True, "backward", time.perf_counter() - start[0])
+            return None
+
+        node.register_hook(done)
+
     def __call__(self, x: Tensor, **call_params) -> Tensor:
         x = _as_input(x)
         key = (x.dtype, x.device)
         c = self._compiled.get(key)
-        if c is not None:
+        if c is None:
+            c = torch.compile(
+                self._entry(), backend=self.backend, mode=self.mode, fullgraph=self.fullgraph, dynamic=self.dynamic
+            )
+            self._compiled[key] = c
+        grad = torch.is_grad_enabled() and (
+            x.requires_grad or any(isinstance(v, Tensor) and v.requires_grad for v in call_params.values())
+        )
+        if (key, grad) in self._seen:
             return c(x, **call_params)
-        c = torch.compile(self._entry(), backend=self.backend, mode=self.mode, fullgraph=self.fullgraph)
         t0 = time.perf_counter()
         y = c(x, **call_params)
-        self.compile_times[key] = dt = time.perf_counter() - t0
-        self._compiled[key] = c
-        _log.info(
-            "compiled %s%s for %s on %s with %s in %.2f s",
-            self.name, self.params or "", x.dtype, x.device, self.backend, dt,
-        )
+        self._seen.add((key, grad))
+        self._record(key, grad, "forward", time.perf_counter() - t0)
+        if grad:
+            self._time_first_backward(y, key)
         return y
 
     def __repr__(self) -> str:
@@ -1050,21 +1400,25 @@ def _freeze(v: Any) -> Any:
 
 
 def compiled(
-    name: str, backend: str = "inductor", mode: str | None = None, fullgraph: bool = False, **params
+    name: str, backend: str = "inductor", mode: str | None = None, fullgraph: bool = False,
+    dynamic: bool | None = True, **params
 ) -> CompiledActivation:
     """The ``torch.compile``\\ d form of activation ``name`` with fixed ``params``.
 
-    ``backend``, ``mode`` and ``fullgraph`` go to ``torch.compile`` (``fullgraph=True``
-    raises on any graph break instead of falling back to Python).
-    One :class:`CompiledActivation` per (name, params, backend, mode, fullgraph), cached here; it
-    compiles lazily once per (dtype, device) of its input and records the compile time in
-    ``.compile_times``. ``compiled("gelu", approximate="tanh")(x)`` equals
+    ``backend``, ``mode``, ``fullgraph`` and ``dynamic`` go to ``torch.compile``
+    (``fullgraph=True`` raises on any graph break instead of falling back to Python;
+    ``dynamic=True``, the default here, compiles one graph for every input shape).
+    One :class:`CompiledActivation` per (name, params, backend, mode, fullgraph, dynamic),
+    cached here; it compiles lazily once per (dtype, device) of its input and records the
+    compile time in ``.compile_times``. ``compiled("gelu", approximate="tanh")(x)`` equals
     ``FUNCTIONS["gelu"](x, approximate="tanh")``; fwd+bwd runs as fused kernels.
     """
-    key = (name, backend, mode, fullgraph, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
+    key = (name, backend, mode, fullgraph, dynamic, tuple(sorted((k, _freeze(v)) for k, v in params.items())))
     c = _COMPILED.get(key)
     if c is None:
-        c = _COMPILED[key] = CompiledActivation(name, params, backend=backend, mode=mode, fullgraph=fullgraph)
+        c = _COMPILED[key] = CompiledActivation(
+            name, params, backend=backend, mode=mode, fullgraph=fullgraph, dynamic=dynamic
+        )
     return c
 
 

@@ -1,0 +1,148 @@
+"""The performance paths of acts/_torch.py: the fast eager forms and the compiled path.
+
+* The fast eager forms (in-place on temporaries) must give *bitwise* the same numbers as the
+  reference forms they replace, in every dtype, on a grid with tails, kinks, ±inf and nan.
+* With ``create_graph=True`` the backward takes the differentiable reference forms, so
+  double backward keeps working.
+* The compiled path saves only the input (no bool masks), is accurate where inductor's own
+  ``expm1`` is not, and reports its compile time (forward and backward).
+"""
+
+import math
+
+import pytest
+import torch
+
+from acts import _torch as T
+from acts._torch import FUNCTIONS, compiled
+
+pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
+
+_SPECIAL = [0.0, -0.0, 1e-300, -1e-300, 1e-40, -1e-40, 5e-324, -5e-324, 1e-8, -1e-8, 0.5, -0.5, 1.0, -1.0,
+            2.0, -2.0, 3.0, -3.0, 6.0, -6.0, 15.0, -15.0, 20.0, -20.0, 30.0, -30.0, 40.0, -40.0, 88.7, -88.7,
+            103.5, -103.5, 709.8, -709.8, 745.2, -745.2, 800.0, -800.0, 1e4, -1e4, 1e30, -1e30, 1.7e308,
+            -1.7e308, math.inf, -math.inf, math.nan, -0.7517915246935645, -1.2784645427610738, -1.19]
+
+
+def grid(dtype):
+    g = torch.Generator().manual_seed(0)
+    base = torch.cat([torch.randn(600, generator=g, dtype=torch.float64) * s for s in (0.3, 1.0, 3.0, 10.0, 100.0)])
+    return torch.cat([base, torch.tensor(_SPECIAL, dtype=torch.float64)]).to(dtype)
+
+
+def same(a, b):
+    """Bitwise equal values (nan equal to nan); ±0 are told apart."""
+    both_nan = torch.isnan(a) & torch.isnan(b)
+    eq = (a == b) & (torch.signbit(a) == torch.signbit(b))
+    return bool((eq | both_nan).all())
+
+
+# name of the Function in _FAST → parameter sets to check
+FAST_PARAMS = {
+    "Sigmoid": [()], "Tanh": [()], "ReLU": [()], "SELU": [()], "Mish": [()], "Softsign": [()], "Hardswish": [()],
+    "ELU": [(1.0,), (0.5,), (2.0,)], "CELU": [(1.0,), (2.0,), (0.3,)],
+    "GELU": [("none",), ("tanh",), ("sigmoid",)], "Swish": [(1.0,), (0.5,), (2.5,)],
+    "Softplus": [(1.0,), (2.0,), (0.5,)],
+}
+
+
+def test_every_fast_form_is_checked():
+    assert set(T._FAST) == set(FAST_PARAMS)
+
+
+@pytest.mark.parametrize("name", sorted(FAST_PARAMS))
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_fast_elementwise_forms_are_bitwise_equal(name, dtype):
+    f, df, ff, dff = T._FAST[name]
+    x = grid(dtype)
+    for params in FAST_PARAMS[name]:
+        for ref, fast in ((f, ff), (df, dff)):
+            a, b = ref(x.clone(), *params), fast(x.clone(), *params)
+            assert same(a, b), (name, params, ref.__name__, x[~((a == b) | (torch.isnan(a) & torch.isnan(b)))][:5])
+
+
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_fast_vector_forms_are_bitwise_equal(dtype):
+    x = grid(dtype)[:3000].reshape(-1, 6)
+    x = torch.cat([x, torch.tensor([[math.inf, 1.0, math.inf, 0.0, 2.0, -1.0],
+                                    [-math.inf] * 6, [math.nan, 0.0, 1.0, 2.0, 3.0, 4.0]], dtype=dtype)])
+    g = torch.linspace(-2, 2, x.numel(), dtype=dtype).reshape(x.shape)
+    for axis in (-1, 0):
+        y = T._softmax_f(x, axis)
+        assert same(T._softmax_ip(x, axis), y)
+        assert same(T._softmax_ip(-x, axis, overwrite=True), T._softmax_f(-x, axis))
+        assert same(T._log_softmax_ip(x, axis), T._log_softmax_f(x, axis))
+        assert same(T._softmax_vjp_ip(y, g, axis), y * (g - (g * y).sum(axis, keepdim=True)))
+    b = x[:, 3:]  # a non-contiguous view, as the gated units pass it
+    for kind, param in (("glu", None), ("swiglu", 1.0), ("swiglu", 1.5), ("geglu", "none"), ("geglu", "tanh")):
+        h, dh = T._gate(b, kind, param)
+        h2, dh2 = T._gate_ip(b, kind, param, derivative=True)
+        assert same(h, h2) and same(dh, dh2), kind
+        assert same(T._gate_ip(b, kind, param, derivative=False)[0], h), kind
+    assert same(b, x[:, 3:])  # the input was not written to
+
+
+@pytest.mark.parametrize("name,params", [
+    ("gelu", {}), ("gelu", {"approximate": "tanh"}), ("swish", {"beta": 1.5}), ("mish", {}), ("elu", {}),
+    ("softplus", {}), ("tanh", {}), ("sigmoid", {}), ("softmax", {}), ("log_softmax", {}), ("softmin", {}),
+    ("glu", {}), ("geglu", {}),
+])
+def test_double_backward_uses_the_reference_forms(name, params):
+    x = (torch.randn(3, 4, dtype=torch.float64, generator=torch.Generator().manual_seed(1)) * 2).requires_grad_(True)
+    assert torch.autograd.gradgradcheck(lambda t: FUNCTIONS[name](t, **params), (x,))
+
+
+def test_outputs_never_alias_the_input():
+    """The forward writes only into temporaries: x is left untouched, y is a new tensor."""
+    x = grid(torch.float32)
+    keep = x.clone()
+    for name in ("sigmoid", "tanh", "relu", "elu", "selu", "celu", "gelu", "swish", "mish", "softplus",
+                 "softsign", "hardswish"):
+        y = FUNCTIONS[name](x)
+        assert y.data_ptr() != x.data_ptr() and same(x, keep), name
+
+
+# ---------------------------------------------------------------------------------------
+# The compiled path
+# ---------------------------------------------------------------------------------------
+def test_compiled_reports_forward_and_backward_compile_time():
+    c = compiled("softsign", backend="aot_eager")
+    x = torch.randn(7, requires_grad=True)
+    y = c(x)
+    y.backward(torch.ones_like(y))
+    key = (torch.float32, x.device)
+    whats = [(e["what"], e["grad"]) for e in c.compile_log]
+    assert ("forward", True) in whats and ("backward", True) in whats
+    assert c.compile_times[key] == pytest.approx(sum(e["seconds"] for e in c.compile_log))
+    n = len(c.compile_log)
+    c(torch.randn(11, requires_grad=True)).sum().backward()  # another shape: no new compile
+    assert len(c.compile_log) == n
+    with torch.no_grad():
+        c(torch.randn(5))  # inference: a graph of its own, reported once
+        c(torch.randn(6))
+    assert [(e["what"], e["grad"]) for e in c.compile_log[n:]] == [("forward", False)]
+    assert list(c.compile_times) == [key]
+
+
+def test_compiled_inductor_saves_the_input_only_and_expm1_is_accurate():
+    """Without the checkpoint the partitioner saves a bool mask for ReLU (slow to store on the
+    CPU, and extra memory); inductor's CPU expm1 is exp(x) − 1, inaccurate near 0."""
+    x = torch.linspace(-3, 3, 64).requires_grad_(True)
+    c = compiled("relu")
+    packed = []
+
+    def pack(t):
+        packed.append(t)
+        return t
+
+    c(x).sum().backward()
+    with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+        y = c(x)
+    assert len(packed) == 1 and packed[0].dtype == torch.float32 and packed[0].data_ptr() == x.data_ptr()
+    y.sum().backward()
+    e = compiled("elu")
+    t = torch.tensor([-1e-5, -1e-3, -0.1, -3.0, -30.0, 0.0, 2.0], requires_grad=True)
+    ye = e(t)
+    ref = FUNCTIONS["elu"](t.detach().double())
+    rel = ((ye.detach().double() - ref).abs() / ref.abs().clamp(min=1e-300))
+    assert float(rel[:5].max()) < 3e-7, rel  # a few float32 ulp; exp(x) − 1 is off by 1.4e-3 at −1e−5
