@@ -266,7 +266,8 @@ register(Activation(
     params={"k": 2, "axis": -1}, checks={"k": integer(minimum=1), "axis": integer(minimum=-(2**31))},
     formula=r"f(x)_i = \max_{0 \le j < k} x_{ik + j}",
     derivative=r"\frac{\partial f_i}{\partial x_{ik+j}} = [\,j = \arg\max_{j'} x_{ik+j'}\,]",
-    convention="The gradient goes to the first maximum of each group (as torch's amax/argmax).",
+    convention=("The gradient goes to the first maximum of each group, as with torch.max(dim) and argmax "
+                "(torch.amax would split it equally among tied maxima)."),
     description="Max over groups of k consecutive inputs: the layer before needs k× the outputs (and weights).",
     paper=paper("Goodfellow, I. J.; Warde-Farley, D.; Mirza, M.; Courville, A.; Bengio, Y.", 2013,
                 "Maxout Networks", "ICML 2013", arxiv="1302.4389", key="goodfellow2013"),
@@ -347,5 +348,5 @@ register(Activation(
     checks={**_axis, "approximate": choice("none", "tanh", "sigmoid")},
     formula=r"\operatorname{GeGLU}(a, b) = a \otimes \operatorname{GELU}(b),\quad [a, b] = x",
     derivative=r"\frac{\partial}{\partial a} = \operatorname{GELU}(b),\quad \frac{\partial}{\partial b} = a\,\operatorname{GELU}'(b)",
-    convention=_split_note, description="GLU with a GELU gate (T5 v1.1, PaLM-style FFNs).",
+    convention=_split_note, description="GLU with a GELU gate: the FFN of T5 v1.1 (PaLM uses SwiGLU).",
     paper=_shazeer, section=_pair_section(gated=True)))

@@ -240,6 +240,10 @@ def relu_d(x):
 
 def leaky_relu(x, negative_slope):
     """f(x) = x for x > 0, a·x for x <= 0 (a = negative_slope)."""
+    if np.ndim(negative_slope) == 0 and 0 < negative_slope <= 1:
+        # The same values in two passes instead of three: for 0 < a <= 1, max(x, a·x) is x
+        # for x > 0 and a·x for x <= 0, ±0, ±inf and nan included.
+        return np.maximum(x, negative_slope * x)
     return np.where(x > 0, x, _times(negative_slope, x))
 
 

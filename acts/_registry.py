@@ -283,6 +283,18 @@ class Activation:
             raise TypeError(f"{self.name}.torch expects a floating-point tensor; got {x.dtype}. Use x.float().")
         return _torch.FUNCTIONS[self.name](x, **self._params(params))
 
+    def torch_compiled(self, backend: str = "inductor", **params):
+        """The ``torch.compile``\\ d torch form with fixed ``params`` (validated here).
+
+        Compiled lazily on the first call, once per dtype and device of the input (one graph
+        for every shape); the compile time is kept in ``.compile_times``. Same values as
+        :meth:`torch`; forward+backward run as fused kernels, saving only the input.
+        Example: ``a = acts.get("gelu").torch_compiled(approximate="tanh"); y = a(x)``.
+        """
+        from . import _torch
+
+        return _torch.compiled(self.name, backend=backend, **self._params(params))
+
     def module(self, **kwargs):
         """A torch.nn.Module (learnable parameters where the paper has them)."""
         from . import _torch

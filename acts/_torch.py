@@ -976,38 +976,59 @@ class _Dice(torch.autograd.Function):
         return gx, galpha, gm, gv, None, None
 
 
+class _InferenceCtx:
+    """Stands in for the autograd context when nothing needs a gradient."""
+
+    def save_for_backward(self, *tensors):
+        pass
+
+
+def _apply(fn_cls: type, *args):
+    """``fn_cls.apply(*args)``, or, when no gradient can be needed (grad disabled, or no
+    input requires grad), its forward alone.
+
+    The same numbers either way. Skipping the autograd machinery saves a little time on small
+    inference calls, and it keeps ``torch.compile`` working: Dynamo (torch 2.13) cannot trace
+    ``apply`` of a Function with non-tensor arguments when no input requires grad, and after
+    failing it runs the whole compiled function eagerly from then on, training calls included.
+    """
+    if torch.is_grad_enabled() and any(isinstance(a, Tensor) and a.requires_grad for a in args):
+        return fn_cls.apply(*args)
+    return fn_cls.forward(_InferenceCtx(), *args)
+
+
 # ---------------------------------------------------------------------------------------
 # The functions (one ``def`` each: under torch.compile every function has its own code
 # object, hence its own compile cache)
 # ---------------------------------------------------------------------------------------
 def identity(x: Tensor) -> Tensor:
     r""":math:`f(x) = x`, :math:`f'(x) = 1`."""
-    return _Identity.apply(_as_input(x))
+    return _apply(_Identity, _as_input(x))
 
 
 def binary_step(x: Tensor) -> Tensor:
     r""":math:`f(x) = 1` for :math:`x \ge 0`, else 0 (NaN → NaN); gradient 0 everywhere."""
-    return _BinaryStep.apply(_as_input(x))
+    return _apply(_BinaryStep, _as_input(x))
 
 
 def sigmoid(x: Tensor) -> Tensor:
     r""":math:`\sigma(x) = 1/(1 + e^{-x})`, :math:`\sigma'(x) = \sigma(x)\sigma(-x)`."""
-    return _Sigmoid.apply(_as_input(x))
+    return _apply(_Sigmoid, _as_input(x))
 
 
 def tanh(x: Tensor) -> Tensor:
     r""":math:`\tanh x`, :math:`\tanh'(x) = \operatorname{sech}^2 x`."""
-    return _Tanh.apply(_as_input(x))
+    return _apply(_Tanh, _as_input(x))
 
 
 def relu(x: Tensor) -> Tensor:
     r""":math:`\max(x, 0)`; :math:`f'(x) = [x > 0]` (so :math:`f'(0) = 0`, as torch)."""
-    return _ReLU.apply(_as_input(x))
+    return _apply(_ReLU, _as_input(x))
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     r""":math:`x` for :math:`x > 0`, else :math:`a x`; :math:`f'(0) = a` (as torch)."""
-    return _LeakyReLU.apply(_as_input(x), negative_slope)
+    return _apply(_LeakyReLU, _as_input(x), negative_slope)
 
 
 def _param_tensor(v: Any, x: Tensor) -> Tensor:
@@ -1028,7 +1049,7 @@ def prelu(x: Tensor, weight: float | Tensor = 0.25) -> Tensor:
     """
     x = _as_input(x)
     if _is_number(weight):
-        return _LeakyReLU.apply(x, float(weight))
+        return _apply(_LeakyReLU, x, float(weight))
     w = weight if isinstance(weight, Tensor) else _param_tensor(weight, x)
     if w.numel() == 1:
         w = w.reshape(())
@@ -1039,7 +1060,7 @@ def prelu(x: Tensor, weight: float | Tensor = 0.25) -> Tensor:
                 f"(channel dim 1) elements, and x has shape {tuple(x.shape)}"
             )
         w = w.reshape((-1,) + (1,) * (x.ndim - 2))
-    return _PReLU.apply(x, w)
+    return _apply(_PReLU, x, w)
 
 
 def rrelu(
@@ -1057,10 +1078,10 @@ def rrelu(
     """
     x = _as_input(x)
     if not training:
-        return _LeakyReLU.apply(x, (lower + upper) / 2.0)
+        return _apply(_LeakyReLU, x, (lower + upper) / 2.0)
     slopes = _uniform_like(x, lower, upper, rng)
     d = torch.where(x > 0, torch.ones_like(slopes), slopes)
-    return _RReLUTrain.apply(x, d)
+    return _apply(_RReLUTrain, x, d)
 
 
 def _uniform_like(x: Tensor, lower: float, upper: float, rng: Any) -> Tensor:
@@ -1083,18 +1104,18 @@ def _uniform_like(x: Tensor, lower: float, upper: float, rng: Any) -> Tensor:
 
 def elu(x: Tensor, alpha: float = 1.0) -> Tensor:
     r""":math:`x` for :math:`x > 0`, else :math:`\alpha(e^x - 1)`; :math:`f'(0) = \alpha` (as torch)."""
-    return _ELU.apply(_as_input(x), alpha)
+    return _apply(_ELU, _as_input(x), alpha)
 
 
 def selu(x: Tensor) -> Tensor:
     r""":math:`\lambda\,\mathrm{elu}_\alpha(x)`, :math:`\alpha = 1.6732632423543772848\ldots`,
     :math:`\lambda = 1.0507009873554804934\ldots`; :math:`f'(0) = \lambda\alpha` (as torch)."""
-    return _SELU.apply(_as_input(x))
+    return _apply(_SELU, _as_input(x))
 
 
 def celu(x: Tensor, alpha: float = 1.0) -> Tensor:
     r""":math:`x` for :math:`x > 0`, else :math:`\alpha\,\mathrm{expm1}(x/\alpha)`; :math:`f'(0) = 1`."""
-    return _CELU.apply(_as_input(x), alpha)
+    return _apply(_CELU, _as_input(x), alpha)
 
 
 def gelu(x: Tensor, approximate: str = "none") -> Tensor:
@@ -1102,50 +1123,50 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     :math:`u = \sqrt{2/\pi}(x + 0.044715x^3)` (equal to :math:`\tfrac{x}{2}(1 + \tanh u)`);
     ``"sigmoid"``: :math:`x\sigma(1.702x)`.
     """
-    return _GELU.apply(_as_input(x), approximate)
+    return _apply(_GELU, _as_input(x), approximate)
 
 
 def swish(x: Tensor, beta: float = 1.0) -> Tensor:
     r""":math:`x\sigma(\beta x)` (SiLU for :math:`\beta = 1`);
     :math:`f' = \sigma(\beta x) + \beta x\,\sigma(\beta x)\sigma(-\beta x)`."""
-    return _Swish.apply(_as_input(x), beta)
+    return _apply(_Swish, _as_input(x), beta)
 
 
 def mish(x: Tensor) -> Tensor:
     r""":math:`x\tanh(\mathrm{softplus}(x))`."""
-    return _Mish.apply(_as_input(x))
+    return _apply(_Mish, _as_input(x))
 
 
 def softplus(x: Tensor, beta: float = 1.0) -> Tensor:
     r""":math:`\log(1 + e^{\beta x})/\beta`, exact for every :math:`x` (no threshold);
     :math:`f' = \sigma(\beta x)`."""
-    return _Softplus.apply(_as_input(x), beta)
+    return _apply(_Softplus, _as_input(x), beta)
 
 
 def softsign(x: Tensor) -> Tensor:
     r""":math:`x/(1 + |x|)`, :math:`f' = 1/(1 + |x|)^2`."""
-    return _Softsign.apply(_as_input(x))
+    return _apply(_Softsign, _as_input(x))
 
 
 def hardtanh(x: Tensor, min_val: float = -1.0, max_val: float = 1.0) -> Tensor:
     r""":math:`\min(\max(x, m), M)`; derivative 1 strictly inside, 0 at the kinks (as torch)."""
-    return _Hardtanh.apply(_as_input(x), min_val, max_val)
+    return _apply(_Hardtanh, _as_input(x), min_val, max_val)
 
 
 def hardsigmoid(x: Tensor) -> Tensor:
     r""":math:`\mathrm{relu6}(x + 3)/6`; derivative 1/6 on :math:`(-3, 3)`, 0 at ±3 (as torch)."""
-    return _Hardsigmoid.apply(_as_input(x))
+    return _apply(_Hardsigmoid, _as_input(x))
 
 
 def hardswish(x: Tensor) -> Tensor:
     r""":math:`x\,\mathrm{relu6}(x + 3)/6`; derivative 0 for :math:`x \le -3`, :math:`(2x + 3)/6`
     for :math:`-3 < x < 3`, 1 for :math:`x \ge 3` (torch 2.13's convention at ±3)."""
-    return _Hardswish.apply(_as_input(x))
+    return _apply(_Hardswish, _as_input(x))
 
 
 def relu6(x: Tensor) -> Tensor:
     r""":math:`\min(\max(x, 0), 6)`; derivative 0 at 0 and 6 (as torch)."""
-    return _ReLU6.apply(_as_input(x))
+    return _apply(_ReLU6, _as_input(x))
 
 
 def maxout(x: Tensor, k: int = 2, axis: int = -1) -> Tensor:
@@ -1154,7 +1175,7 @@ def maxout(x: Tensor, k: int = 2, axis: int = -1) -> Tensor:
     x = _as_input(x)
     if x.ndim == 0 or x.shape[axis] % k:
         raise ValueError(f"maxout: size along axis {axis} must be divisible by k={k}; got shape {tuple(x.shape)}")
-    return _Maxout.apply(x, k, axis)
+    return _apply(_Maxout, x, k, axis)
 
 
 def _dice_param(t, x, axis):
@@ -1193,7 +1214,7 @@ def dice(
     cdt = _up(x).dtype  # numbers given as statistics become constants of the compute dtype
     m = torch.tensor(m, dtype=cdt, device=x.device) if isinstance(m, float) else m
     v = torch.tensor(v, dtype=cdt, device=x.device) if isinstance(v, float) else v
-    return _Dice.apply(x, a, m, v, eps, axis)
+    return _apply(_Dice, x, a, m, v, eps, axis)
 
 
 def softmax(x: Tensor, axis: int = -1) -> Tensor:
@@ -1201,7 +1222,7 @@ def softmax(x: Tensor, axis: int = -1) -> Tensor:
     x = _as_input(x)
     if x.numel() == 0:
         return x.clone()
-    return _Softmax.apply(x, axis)
+    return _apply(_Softmax, x, axis)
 
 
 def softmin(x: Tensor, axis: int = -1) -> Tensor:
@@ -1209,7 +1230,7 @@ def softmin(x: Tensor, axis: int = -1) -> Tensor:
     x = _as_input(x)
     if x.numel() == 0:
         return x.clone()
-    return _Softmin.apply(x, axis)
+    return _apply(_Softmin, x, axis)
 
 
 def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
@@ -1217,7 +1238,7 @@ def log_softmax(x: Tensor, axis: int = -1) -> Tensor:
     x = _as_input(x)
     if x.numel() == 0:
         return x.clone()
-    return _LogSoftmax.apply(x, axis)
+    return _apply(_LogSoftmax, x, axis)
 
 
 def _check_even(x, axis, name):
@@ -1231,7 +1252,7 @@ def glu(x: Tensor, axis: int = -1) -> Tensor:
     r"""``F.glu``: split :math:`x = [a, b]` in halves along ``axis``; :math:`a\,\sigma(b)`."""
     x = _as_input(x)
     _check_even(x, axis, "glu")
-    return _GatedUnit.apply(x, axis, "glu", None)
+    return _apply(_GatedUnit, x, axis, "glu", None)
 
 
 def swiglu(x: Tensor, axis: int = -1, beta: float = 1.0) -> Tensor:
@@ -1239,7 +1260,7 @@ def swiglu(x: Tensor, axis: int = -1, beta: float = 1.0) -> Tensor:
     :math:`a\,\mathrm{swish}_\beta(b) = a\,b\,\sigma(\beta b)`."""
     x = _as_input(x)
     _check_even(x, axis, "swiglu")
-    return _GatedUnit.apply(x, axis, "swiglu", beta)
+    return _apply(_GatedUnit, x, axis, "swiglu", beta)
 
 
 def geglu(x: Tensor, axis: int = -1, approximate: str = "none") -> Tensor:
@@ -1247,7 +1268,7 @@ def geglu(x: Tensor, axis: int = -1, approximate: str = "none") -> Tensor:
     :math:`a\,\mathrm{gelu}(b)`."""
     x = _as_input(x)
     _check_even(x, axis, "geglu")
-    return _GatedUnit.apply(x, axis, "geglu", approximate)
+    return _apply(_GatedUnit, x, axis, "geglu", approximate)
 
 
 FUNCTIONS: dict[str, Callable[..., Tensor]] = {
@@ -1329,7 +1350,12 @@ class CompiledActivation:
         checkpoint = torch.utils.checkpoint.checkpoint
 
         def entry(x, **call_params):
-            if call_params.get("training", False):  # rrelu's sampled slopes are what is saved
+            grad = torch.is_grad_enabled() and (
+                x.requires_grad or any(isinstance(v, Tensor) and v.requires_grad for v in call_params.values())
+            )
+            if not grad:  # inference: nothing to save, no checkpoint
+                return fn(x, **params, **call_params)
+            if call_params.get("training", False):  # rrelu's sampled slopes are what it saves
                 return fn(x, **params, **call_params)
             return checkpoint(fn, x, use_reentrant=False, **params, **call_params)
 

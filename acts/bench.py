@@ -21,7 +21,9 @@ Conventions
 -----------
 * **Timing**: the median over blocks of calls (a block is long enough, ≥ 2 ms, to be timed
   reliably; at least ``--min-blocks`` blocks and ``--min-time`` seconds per measurement),
-  after a warm-up call (which, for the compiled forms, compiles). CUDA work is synchronised.
+  after a warm-up call (which, for the compiled forms, compiles). For one torch case and
+  size the blocks of the implementations are timed in turns, so that a change in the
+  machine's load hits all of them alike. CUDA work is synchronised.
 * **fwd+bwd** is a training step: ``y = f(x)`` then ``torch.autograd.grad(y, inputs, g)``
   with a preallocated upstream gradient ``g``; **fwd** is its forward pass alone (the
   inputs require grad, so the compiled forms run the forward of their training graph and
@@ -49,6 +51,7 @@ import math
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 import types
@@ -66,6 +69,7 @@ __all__ = [
 SIZES = (10**3, 10**5, 10**7)
 ROW = 1000  # row length of the row-wise activations (softmax family, gated units, maxout)
 SCHEMA = 1
+MEMORY_SIZE_CPU = 10**6  # peak memory on the CPU is measured at this size (see memory_phase)
 
 
 # ---------------------------------------------------------------------------------------
@@ -366,32 +370,36 @@ def _fb_step(fn, inp: _Inputs):
     return step
 
 
-def _check_same(case: TorchCase, impl: str, fn, ref, inp: _Inputs) -> None:
-    """Refuse to time two functions that do not compute the same thing."""
+def _check_same(case: TorchCase, impl: str, out, ref, inp: _Inputs) -> None:
+    """Refuse to time two functions that do not compute the same thing: ``out`` (the output
+    of the training-mode forward being timed, so that no extra inference graph is compiled)
+    against ``ref`` run eagerly."""
     import torch
 
     with torch.no_grad():
-        a, b = fn(*inp.plain), ref(*inp.plain)
+        a, b = out.detach(), ref(*inp.plain)
     if a.shape != b.shape or not torch.allclose(a.float(), b.float(), rtol=2e-4, atol=2e-5, equal_nan=True):
         err = (a.float() - b.float()).abs().max().item() if a.shape == b.shape else "shape"
         raise AssertionError(f"bench {case.label}: {impl} differs from acts eager (max |diff| {err})")
 
 
 def bench_torch(cases: list[TorchCase], sizes, *, device: str, compile: bool, backend: str,
-                min_time: float, min_blocks: int, seed: int, log=print) -> dict:
-    """Times and memory of every case; returns the ``torch`` section of the results.
+                min_time: float, min_blocks: int, seed: int, log=print) -> tuple[dict, list]:
+    """Times of every case; returns the ``torch`` section of the results and the functions
+    (for :func:`memory_phase`).
 
     Each compiled function is compiled once (``dynamic=True``: one graph for every size) on
     its first call, which is a forward+backward (so the forward and the backward kernels
-    are both built then); ``compile_s`` is the wall time of that first call.
+    are both built then); ``compile_s`` is the wall time of that first call. For one case
+    and size, the blocks of all implementations are timed in turns (acts eager, torch
+    eager, acts compiled, ..., then again), so that a change in the machine's load affects
+    them alike and the ratios stay fair.
     """
     import torch
 
     dtype = torch.float32
     clock = _Clock(device)
-    mem_size = max(sizes)
-    rows, compile_s = [], {}
-    peak_ok = device.startswith("cuda") or cpu_peak_supported()
+    rows, compile_s, all_impls = [], {}, []
     for case in cases:
         t_case = time.perf_counter()
         impls = {"acts": {"eager": case.acts_fn}}
@@ -401,43 +409,97 @@ def bench_torch(cases: list[TorchCase], sizes, *, device: str, compile: bool, ba
             impls["acts"]["compiled"] = _compiled_acts(case, backend)
             if case.native_fn is not None:
                 impls["native"]["compiled"] = torch.compile(case.native_fn, backend=backend, dynamic=True)
+        all_impls.append((case, impls))
         for n in sizes:
             inp = _make_inputs(case, n, device, dtype, seed)
             row = {"case": case.label, "size": n, "time_s": {}, "bytes": {}}
+            configs = []  # (impl, mode, what, step, calls per block)
             for impl, modes in impls.items():
                 for mode, fn in modes.items():
                     steps = {"fwd": _fwd_step(fn, inp)}
                     if case.differentiable:  # fwd+bwd first: it compiles both passes
                         steps = {"fwd_bwd": _fb_step(fn, inp), **steps}
                     for what, step in steps.items():
-                        t0 = time.perf_counter()
+                        t0 = clock()
                         r = step()  # warm-up (compiles on the first call)
-                        first = time.perf_counter() - t0
-                        if mode == "compiled" and n == sizes[0] and impl not in compile_s.get(case.label, {}):
+                        first = clock() - t0
+                        if mode == "compiled" and impl not in compile_s.get(case.label, {}):
                             compile_s.setdefault(case.label, {})[impl] = round(first, 3)
+                            t0 = clock()
+                            r = step()
+                            first = clock() - t0
                         if what == "fwd":
                             row["bytes"]["fwd"] = _bytes_fwd(inp.plain, r)
                             if n == sizes[0] and (impl, mode) != ("acts", "eager"):
-                                _check_same(case, f"{impl} {mode}", fn, case.acts_fn, inp)
+                                _check_same(case, f"{impl} {mode}", r, case.acts_fn, inp)
                         else:
                             row["bytes"]["fwd_bwd"] = _bytes_fwd_bwd(inp.leaf, r[0], r[1])
                         del r
-                        m = measure(step, clock, min_time=min_time, min_blocks=min_blocks,
-                                    one=first if mode == "eager" else None)
-                        row["time_s"].setdefault(impl, {}).setdefault(mode, {})[what] = m["median"]
-            if n == mem_size and case.differentiable and peak_ok:
-                row["peak_fwd_bwd_bytes"] = {
-                    impl: {mode: peak_bytes(_fb_step(fn, inp), device) for mode, fn in modes.items()}
-                    for impl, modes in impls.items()
-                }
-                row["tensor_bytes"] = inp.plain[0].numel() * inp.plain[0].element_size()
+                        configs.append((impl, mode, what, step, max(1, int(2e-3 / max(first, 1e-7)))))
+            times = [[] for _ in configs]
+            blocks = max(min_blocks, 5) if n >= 10**6 else min_blocks  # large sizes: few, noisy calls
+            start = clock()
+            while len(times[0]) < 25 and (len(times[0]) < blocks or clock() - start < min_time * len(configs)):
+                for (impl, mode, what, step, k), ts in zip(configs, times):
+                    t0 = clock()
+                    for _ in range(k):
+                        step()
+                    ts.append((clock() - t0) / k)
+            for (impl, mode, what, _, _), ts in zip(configs, times):
+                row["time_s"].setdefault(impl, {}).setdefault(mode, {})[what] = statistics.median(ts)
             rows.append(row)
             del inp
         log(f"  {case.label:<14} {time.perf_counter() - t_case:6.1f} s", flush=True)
-    return {"dtype": "float32", "rows": rows, "compile_s": compile_s,
-            "cases": [{"label": c.label, "name": c.name, "params": c.params, "native": c.native,
-                       "native_kind": c.native_kind, "differentiable": c.differentiable, "note": c.note}
-                      for c in cases]}
+    section = {"dtype": "float32", "rows": rows, "compile_s": compile_s,
+               "cases": [{"label": c.label, "name": c.name, "params": c.params, "native": c.native,
+                          "native_kind": c.native_kind, "differentiable": c.differentiable, "note": c.note}
+                         for c in cases]}
+    return section, all_impls
+
+
+_M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+
+
+def memory_phase(all_impls, n: int, *, device: str, seed: int, log=print) -> dict | None:
+    """Peak memory of one forward+backward of every (case, implementation, mode) at size n:
+    ``{"size": n, "tensor_bytes": bytes of one float32 input, "peak_fwd_bwd_bytes":
+    {case: {impl: {mode: bytes}}}}``.
+
+    On the CPU, glibc keeps freed heap blocks resident, so the resident size can rise by
+    more than what is alive at the peak (a freed temporary's pages plus a new block
+    elsewhere). This phase therefore runs last (so that all timings see the default
+    allocator), with every allocation of 1 MiB or more served by ``mmap`` and returned to the
+    system when freed: then the rise of the resident size is the live memory. (1e6 float32
+    elements, 4 MB per tensor, are enough for that and ten times cheaper than 1e7.)
+    """
+    import torch
+
+    if not (device.startswith("cuda") or cpu_peak_supported()):
+        return None
+    if not device.startswith("cuda"):
+        try:
+            ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
+        except (OSError, AttributeError):
+            pass
+    t0 = time.perf_counter()
+    out: dict = {"size": n, "tensor_bytes": n * 4, "peak_fwd_bwd_bytes": {}}
+    gc.collect()
+    gc.freeze()  # the compilers' objects live on: the collection before each measurement skips them
+    try:
+        for case, impls in all_impls:
+            if not case.differentiable:
+                continue
+            inp = _make_inputs(case, n, device, torch.float32, seed)
+            out["tensor_bytes"] = inp.plain[0].numel() * inp.plain[0].element_size()
+            peaks = out["peak_fwd_bwd_bytes"][case.label] = {}
+            for impl, modes in impls.items():
+                for mode, fn in modes.items():  # all compiled and warmed up by the timings
+                    peaks.setdefault(impl, {})[mode] = peak_bytes(_fb_step(fn, inp), device)
+            del inp
+    finally:
+        gc.unfreeze()
+    log(f"  peak memory    {time.perf_counter() - t0:6.1f} s", flush=True)
+    return out
 
 
 KERNELS = {  # one elementary function per compiled kernel (x·1 is the plain copy)
@@ -524,7 +586,7 @@ def _source002():
     return {"sigma": sigma, "tanh": tanh, "relu": relu, "lea_relu": lea_relu}
 
 
-LIST_COMPREHENSION_MAX = 10**6  # the list comprehension is not run above this size
+LIST_COMPREHENSION_MAX = 10**5  # the list comprehension is not run above this size
 
 
 def numpy_cases() -> list[dict]:
@@ -631,25 +693,31 @@ def format_tables(results: dict) -> str:
         table("Compiled acts / eager native (target: fwd+bwd at the largest size <= 1.1; * = missed)",
               ("acts", "compiled"), ("native", "eager"), mark=1.1)
         table("Compiled acts / compiled native", ("acts", "compiled"), ("native", "compiled"))
-    mem = [r for r in tr["rows"] if "peak_fwd_bwd_bytes" in r]
+    mem = tr.get("memory")
     if mem:
         lines.append("")
-        lines.append(f"Peak memory of fwd+bwd at {_fmt_size(mem[0]['size'])} (in tensors of the input's size)")
+        lines.append(f"Peak memory of fwd+bwd at {_fmt_size(mem['size'])} (in tensors of the input's size)")
         modes = [("acts", "eager"), ("native", "eager"), ("acts", "compiled"), ("native", "compiled")]
         lines.append(f"  {'':<14}" + "".join(f" {i + ' ' + m:>16}" for i, m in modes))
-        for r in mem:
-            p, u = r["peak_fwd_bwd_bytes"], r["tensor_bytes"]
+        u = mem["tensor_bytes"]
+        for lab, p in mem["peak_fwd_bwd_bytes"].items():
             cells = []
             for i, m in modes:
                 v = p.get(i, {}).get(m)
                 cells.append(f" {'-' if v is None else f'{v / u:.2f}':>16}")
-            lines.append(f"  {r['case']:<14}" + "".join(cells))
+            lines.append(f"  {lab:<14}" + "".join(cells))
     if tr.get("compile_s"):
         lines.append("")
-        lines.append("Compile time: first call, forward and backward compiled (s)")
-        lines.append(f"  {'':<14} {'acts':>7} {'native':>7}")
+        pre = tr.get("precompile_s") or {}
+        lines.append("Compile time (s) of forward and backward: the first training call of the timing process"
+                     + ("; and of the background compiler, which ran first where it was ahead (its\n"
+                        "  figure is the C++ build when Inductor's cache was cold; a cache hit makes the other small)"
+                        if pre else ""))
+        lines.append(f"  {'':<14} {'acts':>7} {'native':>7}" + (f" {'acts bg':>8} {'native bg':>9}" if pre else ""))
         for lab, d in tr["compile_s"].items():
-            lines.append(f"  {lab:<14} {d.get('acts', '-'):>7} {d.get('native', '-'):>7}")
+            p = pre.get(lab, {})
+            lines.append(f"  {lab:<14} {d.get('acts', '-'):>7} {d.get('native', '-'):>7}"
+                         + (f" {p.get('acts', '-'):>8} {p.get('native', '-'):>9}" if pre else ""))
     npr = results.get("numpy")
     if npr:
         lines.append("")
@@ -843,10 +911,49 @@ def load_results(root: str | Path = ".") -> dict[str, dict]:
     return out
 
 
+def precompile(labels, *, device: str, backend: str, seed: int = 0) -> None:
+    """Compile the compiled forms of the given cases (fwd+bwd, as the timings do) and the
+    kernel table, to fill Inductor's on-disk caches. :func:`run` starts this in a second
+    process on a spare core, so that on a first run (cold caches) the compilation of later
+    cases overlaps the timing of earlier ones; the timing process then finds each graph
+    compiled (a cache hit costs a fraction of a second instead of seconds of C++ builds).
+    """
+    import torch
+
+    torch.set_num_threads(1)
+    for case in torch_cases(set(labels)):
+        if not case.differentiable:
+            continue
+        inp = _make_inputs(case, min(SIZES), device, torch.float32, seed)
+        fns = [_compiled_acts(case, backend)]
+        if case.native_fn is not None:
+            fns.append(torch.compile(case.native_fn, backend=backend, dynamic=True))
+        for impl, fn in zip(("acts", "native"), fns):
+            t0 = time.perf_counter()
+            _fb_step(fn, inp)()
+            print(json.dumps({"case": case.label, "impl": impl, "s": round(time.perf_counter() - t0, 3)}), flush=True)
+    for label, fn in KERNELS.items():
+        torch.compile(_fresh(fn, f"kernel_{_safe(label)}"), backend=backend, dynamic=True)(torch.randn(1000))
+
+
+def _start_precompile(cases, *, device: str, backend: str, seed: int):
+    """The background compiler of :func:`precompile` (None where no spare core exists)."""
+    if device != "cpu" or (os.cpu_count() or 1) < 2:
+        return None
+    labels = ",".join(c.label for c in cases if c.differentiable)
+    cmd = [sys.executable, "-m", "acts.bench", "--precompile", "--only", labels, "--backend", backend,
+           "--device", device]
+    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+                            cwd=str(Path(__file__).resolve().parents[1]))
+
+
 def run(*, device: str = "cpu", sizes=SIZES, only=None, compile: bool = True, backend: str = "inductor",
         threads: int | None = 1, min_time: float = 0.05, min_blocks: int = 3, seed: int = 0,
-        numpy_part: bool = True, torch_part: bool = True, log=print) -> dict:
-    """Run the benchmarks and return the results dict (see the module docstring)."""
+        numpy_part: bool = True, torch_part: bool = True, precompile: bool = True, log=print) -> dict:
+    """Run the benchmarks and return the results dict (see the module docstring).
+
+    ``precompile``: on a CPU with a spare core, compile in a background process ahead of the
+    timings (see :func:`precompile`); it only fills caches, the timed code is the same."""
     import torch
 
     if device.startswith("cuda") and not torch.cuda.is_available():
@@ -864,8 +971,23 @@ def run(*, device: str = "cpu", sizes=SIZES, only=None, compile: bool = True, ba
         cases = torch_cases(set(only) if only else None)
         log(f"torch on {device}: {len(cases)} cases, sizes {', '.join(map(_fmt_size, sizes))}"
             f"{', compiled with ' + backend if compile else ''}", flush=True)
-        res["torch"] = bench_torch(cases, sizes, device=device, compile=compile, backend=backend,
-                                   min_time=min_time, min_blocks=min_blocks, seed=seed, log=log)
+        helper = _start_precompile(cases, device=device, backend=backend, seed=seed) if compile and precompile else None
+        res["settings"]["background_precompile"] = helper is not None
+        try:
+            res["torch"], all_impls = bench_torch(cases, sizes, device=device, compile=compile, backend=backend,
+                                                  min_time=min_time, min_blocks=min_blocks, seed=seed, log=log)
+        finally:
+            if helper is not None:
+                if helper.poll() is None:  # done with the timings: not needed now
+                    helper.kill()
+                out, _ = helper.communicate()
+                pre = res["torch"].setdefault("precompile_s", {}) if "torch" in res else {}
+                for line in out.splitlines():
+                    try:
+                        d = json.loads(line)
+                    except ValueError:
+                        continue
+                    pre.setdefault(d["case"], {})[d["impl"]] = d["s"]
         res["copy"] = copy_bandwidth(max(sizes), device, min_time, min_blocks)
         if compile:
             res["kernels"] = bench_kernels(sorted({min(sizes), 10**5, max(sizes)}), device=device, backend=backend,
@@ -875,6 +997,9 @@ def run(*, device: str = "cpu", sizes=SIZES, only=None, compile: bool = True, ba
     if numpy_part and device == "cpu":
         log("numpy (float64):", flush=True)
         res["numpy"] = bench_numpy(sizes, min_time=min_time, min_blocks=min_blocks, seed=seed, log=log)
+    if torch_part:  # last: it changes the allocator's settings (see memory_phase)
+        mem_n = max(sizes) if device.startswith("cuda") else MEMORY_SIZE_CPU
+        res["torch"]["memory"] = memory_phase(all_impls, mem_n, device=device, seed=seed, log=log)
     res["load_average_end"] = _loadavg()
     res["wall_s"] = round(time.perf_counter() - t_start, 1)
     return res
@@ -894,8 +1019,16 @@ def main(argv=None) -> int:
     p.add_argument("--quick", action="store_true", help="tiny sizes, one block: checks that it runs")
     p.add_argument("--no-numpy", action="store_true", help="skip the numpy comparison")
     p.add_argument("--out", default=None, help="results file (default bench/results-<device>.json; '-' = none)")
+    p.add_argument("--no-precompile", action="store_true",
+                   help="do not compile ahead in a background process (see acts.bench.precompile)")
+    p.add_argument("--precompile", action="store_true", help=argparse.SUPPRESS)  # the background process
     a = p.parse_args(argv)
     import torch
+
+    if a.precompile:
+        precompile(a.only.split(",") if a.only else [c.label for c in torch_cases(None)],
+                   device=a.device or "cpu", backend=a.backend)
+        return 0
 
     device = a.device or ("cuda" if torch.cuda.is_available() else "cpu")
     sizes = [int(float(s)) for s in a.sizes.split(",")] if a.sizes else list(SIZES)
@@ -907,7 +1040,8 @@ def main(argv=None) -> int:
         sizes = list(SIZES) + [10**8]  # 1e7 float32 (40 MB) fits in a large GPU's L2 cache
     res = run(device=device, sizes=sizes, only=a.only.split(",") if a.only else None,
               compile=not a.no_compile, backend=a.backend, threads=a.threads or None,
-              min_time=min_time, min_blocks=min_blocks, numpy_part=not a.no_numpy)
+              min_time=min_time, min_blocks=min_blocks, numpy_part=not a.no_numpy,
+              precompile=not (a.no_precompile or a.quick))
     print(format_tables(res))
     print(f"\nload average {res['load_average_start']} -> {res['load_average_end']}; wall {res['wall_s']} s")
     out = a.out if a.out is not None else (None if a.quick else str(results_path(device)))

@@ -52,7 +52,14 @@ def test_quick_run_has_the_shape_the_chapter_reads(tmp_path):
                 assert ("fwd_bwd" in whats) == (r["case"] != "binary_step")
     relu = next(r for r in rows if r["case"] == "relu" and r["size"] == 3000)
     assert relu["bytes"] == {"fwd": 2 * 3000 * 4, "fwd_bwd": 5 * 3000 * 4}  # x, y; x, g, gx
-    assert set(relu["peak_fwd_bwd_bytes"]) == {"acts", "native"} and relu["tensor_bytes"] == 12000
+    mem = res["torch"]["memory"]
+    if mem is not None:  # needs /proc/self/clear_refs
+        assert mem["size"] == bench.MEMORY_SIZE_CPU and mem["tensor_bytes"] == 4 * bench.MEMORY_SIZE_CPU
+        assert set(mem["peak_fwd_bwd_bytes"]) == {"relu", "prelu", "softmax", "bias+gelu"}  # not binary_step
+        for case, peaks in mem["peak_fwd_bwd_bytes"].items():
+            for impl in ("acts", "native"):
+                for mode in ("eager", "compiled"):  # output + gradient at least, never more than a dozen
+                    assert 1.4 <= peaks[impl][mode] / mem["tensor_bytes"] <= 12, (case, impl, mode)
     table = bench.ratio_table(res, ("acts", "compiled"), ("native", "eager"))
     assert set(table) == {"relu", "prelu", "softmax", "bias+gelu", "binary_step"}
     assert table["binary_step"][1000] is None and table["relu"][1000] > 0
@@ -123,3 +130,13 @@ def test_half_precision_table_is_correctly_rounded_for_acts():
     assert list(bench._ulp16(v, "bfloat16")) == [2.0**-7, 2.0**-6, 2.0**-17, 2.0**9]
     assert bench._ulp16(np.array([1e-9]), "float16")[0] == 2.0**-24
     assert math.isclose(float(torch.finfo(torch.float16).eps), bench._ulp16(np.array([1.0]), "float16")[0])
+
+
+def test_background_precompile_reports_each_compiled_form(capsys):
+    """The helper process of ``make bench`` compiles the training graph of each form (and of
+    torch's op) and reports one JSON line per compiled function; the parent reads those."""
+    bench.precompile(["softsign", "binary_step"], device="cpu", backend="aot_eager")
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    # binary_step has no gradient: nothing to compile for training
+    assert [(d["case"], d["impl"]) for d in lines] == [("softsign", "acts"), ("softsign", "native")]
+    assert all(d["s"] >= 0 for d in lines)

@@ -105,8 +105,28 @@ def test_outputs_never_alias_the_input():
 # ---------------------------------------------------------------------------------------
 # The compiled path
 # ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("name,params", [("gelu", {"approximate": "tanh"}), ("elu", {"alpha": 0.5}),
+                                         ("softmax", {}), ("prelu", {}), ("dice", {})])
+def test_registry_offers_the_compiled_form_with_checked_params(name, params):
+    import acts
+
+    a = acts.get(name)
+    c = a.torch_compiled(backend="aot_eager", **params)
+    assert c is a.torch_compiled(backend="aot_eager", **params)  # compiled once, then cached
+    x = torch.randn(4, 6, dtype=torch.float64, requires_grad=True)
+    y = c(x)
+    ref = a.torch(x.detach().clone().requires_grad_(True), **params)
+    torch.testing.assert_close(y, ref, rtol=1e-15, atol=0)  # aot_eager decomposes: an ulp or so
+    (g,) = torch.autograd.grad(y.sum(), x)
+    assert torch.isfinite(g).all() and list(c.compile_times)
+    with pytest.raises(TypeError, match="alpha must be a real number"):
+        acts.get("elu").torch_compiled(alpha="1")
+
+
 def test_compiled_reports_forward_and_backward_compile_time():
-    c = compiled("softsign", backend="aot_eager")
+    # fullgraph=True: a graph break (e.g. tracing the checkpoint in inference) raises instead of
+    # silently running eagerly from then on
+    c = compiled("softsign", backend="aot_eager", fullgraph=True)
     x = torch.randn(7, requires_grad=True)
     y = c(x)
     y.backward(torch.ones_like(y))
@@ -122,6 +142,31 @@ def test_compiled_reports_forward_and_backward_compile_time():
         c(torch.randn(6))
     assert [(e["what"], e["grad"]) for e in c.compile_log[n:]] == [("forward", False)]
     assert list(c.compile_times) == [key]
+    c(torch.randn(9, requires_grad=True)).sum().backward()  # training again after inference
+    assert len(c.compile_log) == n + 1
+
+
+@pytest.mark.parametrize("name,params", [("hardtanh", {"min_val": -2.0, "max_val": 1.5}), ("elu", {"alpha": 0.5}),
+                                         ("gelu", {"approximate": "tanh"}), ("softmax", {}), ("prelu", {}),
+                                         ("dice", {})])
+def test_compiled_inference_and_training_trace_without_graph_breaks(name, params):
+    """Dynamo cannot trace ``apply`` of a Function with non-tensor arguments when nothing
+    requires grad, and after such a failure it runs the function eagerly for good (training
+    included): the forms call the forward directly then. fullgraph=True turns any graph
+    break into an error."""
+    c = compiled(name, backend="aot_eager", fullgraph=True, **params)
+    x = torch.randn(4, 6)
+    kw = {"weight": torch.tensor([0.25], requires_grad=True)} if name == "prelu" else {}
+    if name == "dice":
+        kw = {"alpha": torch.zeros(6, requires_grad=True)}
+    ref = FUNCTIONS[name](x, **params, **kw)
+    with torch.no_grad():
+        torch.testing.assert_close(c(x, **kw), ref)
+    with torch.inference_mode():
+        torch.testing.assert_close(c(x.clone(), **{k: v.detach() for k, v in kw.items()}), ref)
+    y = c(x.clone().requires_grad_(True), **kw)
+    y.sum().backward()
+    torch.testing.assert_close(c(x), ref)  # grad enabled, x does not require grad
 
 
 def test_compiled_inductor_saves_the_input_only_and_expm1_is_accurate():
