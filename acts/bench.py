@@ -28,11 +28,15 @@ Conventions
   with a preallocated upstream gradient ``g``; **fwd** is its forward pass alone (the
   inputs require grad, so the compiled forms run the forward of their training graph and
   one compiled graph serves both measurements).
+* **Allocator** (CPU, glibc): the timings run with freed memory kept and reused (no
+  ``mmap``; see :func:`cpu_allocator`), as a caching allocator does; otherwise each 40 MB
+  tensor would start on fresh pages and the page faults would cost more than the kernels.
 * **Threads**: one CPU thread by default (``--threads``), so the ratios do not depend on what
   else runs on the machine; absolute CPU times vary between machines and are reported as
   ratios.
-* **Memory** (CPU): the rise of the process's peak resident memory (``VmHWM``, reset through
-  ``/proc/self/clear_refs``, free heap memory returned first with ``malloc_trim``) during one
+* **Memory** (CPU, measured last, at 1e6 elements, with large allocations ``mmap``\ ped and
+  returned when freed): the rise of the process's peak resident memory (``VmHWM``, reset
+  through ``/proc/self/clear_refs``, free heap memory returned first with ``malloc_trim``) during one
   forward+backward, in units of one float32 tensor of the input's size. On CUDA:
   ``torch.cuda.max_memory_allocated``. Outputs and input gradients count, the preallocated
   input and upstream gradient do not.
@@ -437,9 +441,15 @@ def bench_torch(cases: list[TorchCase], sizes, *, device: str, compile: bool, ba
                         del r
                         configs.append((impl, mode, what, step, max(1, int(2e-3 / max(first, 1e-7)))))
             times = [[] for _ in configs]
-            blocks = max(min_blocks, 5) if n >= 10**6 else min_blocks  # large sizes: few, noisy calls
+            # Large sizes: few calls, each exposed to the machine's noise, so at least 5 rounds;
+            # but 3 are enough where one round takes long (slow forms, large ratios).
+            blocks = max(min_blocks, 5) if n >= 10**6 else min_blocks
             start = clock()
-            while len(times[0]) < 25 and (len(times[0]) < blocks or clock() - start < min_time * len(configs)):
+            while len(times[0]) < 25 and (
+                len(times[0]) < min(blocks, 3)
+                or (len(times[0]) < blocks and clock() - start < 2.0)
+                or clock() - start < min_time * len(configs)
+            ):
                 for (impl, mode, what, step, k), ts in zip(configs, times):
                     t0 = clock()
                     for _ in range(k):
@@ -447,6 +457,9 @@ def bench_torch(cases: list[TorchCase], sizes, *, device: str, compile: bool, ba
                     ts.append((clock() - t0) / k)
             for (impl, mode, what, _, _), ts in zip(configs, times):
                 row["time_s"].setdefault(impl, {}).setdefault(mode, {})[what] = statistics.median(ts)
+                # the spread of the blocks (quartiles), to tell a real difference from noise
+                q1, _, q3 = statistics.quantiles(ts, n=4, method="inclusive") if len(ts) > 1 else (ts[0], None, ts[0])
+                row.setdefault("quartiles_s", {}).setdefault(impl, {}).setdefault(mode, {})[what] = [q1, q3]
             rows.append(row)
             del inp
         log(f"  {case.label:<14} {time.perf_counter() - t_case:6.1f} s", flush=True)
@@ -457,7 +470,34 @@ def bench_torch(cases: list[TorchCase], sizes, *, device: str, compile: bool, ba
     return section, all_impls
 
 
-_M_MMAP_THRESHOLD = -3  # glibc mallopt parameter
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD, _M_MMAP_MAX = -1, -3, -4  # glibc mallopt parameters
+
+
+def cpu_allocator(mode: str) -> bool:
+    """Set glibc's malloc for the CPU measurements; True if it could be set (glibc only).
+
+    * ``"reuse"`` (the timings): no ``mmap``, freed memory kept in the heap and reused, as a
+      caching allocator does (CUDA's, or jemalloc). With glibc's defaults every allocation of
+      more than 32 MB (a 1e7-element float32 tensor is 40 MB) is a fresh ``mmap``, and
+      touching its new pages costs more than the kernel that fills them: the benchmark would
+      time the operating system's page faults (``copy["clone_fresh_pages"]`` measures that).
+    * ``"fresh"``: allocations of 1 MiB or more served by ``mmap`` and returned to the system
+      when freed, heap trimmed: the resident size then follows the live memory
+      (:func:`memory_phase`), and every large tensor starts on fresh pages.
+    """
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+        if mode == "reuse":
+            ok = libc.mallopt(_M_MMAP_MAX, 0) and libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
+        elif mode == "fresh":
+            ok = (libc.mallopt(_M_MMAP_MAX, 65536) and libc.mallopt(_M_TRIM_THRESHOLD, 128 * 1024)
+                  and libc.mallopt(_M_MMAP_THRESHOLD, 1 << 20))
+            libc.malloc_trim(0)
+        else:
+            raise ValueError(f"mode must be 'reuse' or 'fresh', not {mode!r}")
+        return bool(ok)
+    except (OSError, AttributeError):
+        return False
 
 
 def memory_phase(all_impls, n: int, *, device: str, seed: int, log=print) -> dict | None:
@@ -477,10 +517,7 @@ def memory_phase(all_impls, n: int, *, device: str, seed: int, log=print) -> dic
     if not (device.startswith("cuda") or cpu_peak_supported()):
         return None
     if not device.startswith("cuda"):
-        try:
-            ctypes.CDLL("libc.so.6").mallopt(_M_MMAP_THRESHOLD, 1 << 20)
-        except (OSError, AttributeError):
-            pass
+        cpu_allocator("fresh")
     t0 = time.perf_counter()
     out: dict = {"size": n, "tensor_bytes": n * 4, "peak_fwd_bwd_bytes": {}}
     gc.collect()
@@ -549,6 +586,18 @@ def copy_bandwidth(n: int, device: str, min_time: float, min_blocks: int) -> dic
         m = measure(fn, clock, min_time=min_time, min_blocks=min_blocks)
         out[label] = {"time_s": m["median"], "GBps": nbytes / m["median"] / 1e9}
     return out
+
+
+def clone_fresh_pages(n: int, min_time: float, min_blocks: int) -> dict:
+    """GB/s of ``x.clone()`` with glibc's default allocator, where a tensor of more than
+    32 MB is a fresh ``mmap`` each time: the page faults of the new pages included. Run
+    before :func:`cpu_allocator` changes anything."""
+    import torch
+
+    x = torch.randn(n)
+    x.clone()
+    m = measure(lambda: x.clone(), _Clock("cpu"), min_time=min_time, min_blocks=min_blocks)
+    return {"size": n, "time_s": m["median"], "GBps": 2 * x.numel() * x.element_size() / m["median"] / 1e9}
 
 
 def cuda_peak_bandwidth() -> dict:
@@ -940,10 +989,15 @@ def _start_precompile(cases, *, device: str, backend: str, seed: int):
     """The background compiler of :func:`precompile` (None where no spare core exists)."""
     if device != "cpu" or (os.cpu_count() or 1) < 2:
         return None
-    labels = ",".join(c.label for c in cases if c.differentiable)
+    # not the first case: the timing process compiles that one at once itself
+    labels = ",".join(c.label for c in cases[1:] if c.differentiable)
+    if not labels:
+        return None
     cmd = [sys.executable, "-m", "acts.bench", "--precompile", "--only", labels, "--backend", backend,
            "--device", device]
-    return subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+    # One compiler thread, at low priority: it must not take the timing process's core.
+    env = {**os.environ, "TORCHINDUCTOR_COMPILE_THREADS": "1"}
+    return subprocess.Popen(cmd, env=env, preexec_fn=lambda: os.nice(10), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
                             cwd=str(Path(__file__).resolve().parents[1]))
 
 
@@ -962,11 +1016,14 @@ def run(*, device: str = "cpu", sizes=SIZES, only=None, compile: bool = True, ba
         raise ValueError(f"device must be 'cpu' or 'cuda', not {device!r}")
     if threads is not None:
         torch.set_num_threads(int(threads))
+    fresh = clone_fresh_pages(max(sizes), min_time, min_blocks) if device == "cpu" and torch_part else None
+    heap_reuse = device == "cpu" and cpu_allocator("reuse")  # see cpu_allocator
     sizes = tuple(int(n) for n in sizes)
     t_start = time.perf_counter()
     res: dict = {"schema": SCHEMA, "machine": _machine(device), "load_average_start": _loadavg(),
                  "sizes": list(sizes), "settings": {"min_time_s": min_time, "min_blocks": min_blocks,
-                                                    "compile": compile, "backend": backend, "seed": seed}}
+                                                    "compile": compile, "backend": backend, "seed": seed,
+                                                    "cpu_heap_reuse": heap_reuse}}
     if torch_part:
         cases = torch_cases(set(only) if only else None)
         log(f"torch on {device}: {len(cases)} cases, sizes {', '.join(map(_fmt_size, sizes))}"
@@ -989,6 +1046,8 @@ def run(*, device: str = "cpu", sizes=SIZES, only=None, compile: bool = True, ba
                         continue
                     pre.setdefault(d["case"], {})[d["impl"]] = d["s"]
         res["copy"] = copy_bandwidth(max(sizes), device, min_time, min_blocks)
+        if fresh is not None:
+            res["copy"]["clone_fresh_pages"] = fresh
         if compile:
             res["kernels"] = bench_kernels(sorted({min(sizes), 10**5, max(sizes)}), device=device, backend=backend,
                                            min_time=min_time, min_blocks=min_blocks, seed=seed)

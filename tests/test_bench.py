@@ -39,8 +39,10 @@ def test_every_case_agrees_with_its_reference():
 
 def test_quick_run_has_the_shape_the_chapter_reads(tmp_path):
     res = bench.run(device="cpu", sizes=[1000, 3000], only=["relu", "prelu", "binary_step", "softmax", "bias+gelu"],
-                    compile=True, backend="eager", min_time=0.0, min_blocks=1, numpy_part=True, log=lambda *a, **k: None)
+                    compile=True, backend="eager", min_time=0.0, min_blocks=1, numpy_part=True, precompile=False,
+                    log=lambda *a, **k: None)
     json.loads(json.dumps(res))  # serialisable
+    assert res["copy"]["clone_fresh_pages"]["size"] == 3000 and res["settings"]["cpu_heap_reuse"] in (True, False)
     rows = res["torch"]["rows"]
     assert {(r["case"], r["size"]) for r in rows} == {(c, n) for c in ("relu", "prelu", "binary_step", "softmax", "bias+gelu")
                                                       for n in (1000, 3000)}
@@ -50,6 +52,8 @@ def test_quick_run_has_the_shape_the_chapter_reads(tmp_path):
                 whats = r["time_s"][impl][mode]
                 assert whats["fwd"] > 0
                 assert ("fwd_bwd" in whats) == (r["case"] != "binary_step")
+                for what, (q1, q3) in r["quartiles_s"][impl][mode].items():
+                    assert 0 < q1 <= whats[what] <= q3, (r["case"], impl, mode, what)
     relu = next(r for r in rows if r["case"] == "relu" and r["size"] == 3000)
     assert relu["bytes"] == {"fwd": 2 * 3000 * 4, "fwd_bwd": 5 * 3000 * 4}  # x, y; x, g, gx
     mem = res["torch"]["memory"]
@@ -140,3 +144,17 @@ def test_background_precompile_reports_each_compiled_form(capsys):
     # binary_step has no gradient: nothing to compile for training
     assert [(d["case"], d["impl"]) for d in lines] == [("softsign", "acts"), ("softsign", "native")]
     assert all(d["s"] >= 0 for d in lines)
+
+
+def test_cpu_allocator_modes_and_the_fresh_page_measurement():
+    """'reuse' keeps freed memory for the next tensor; 'fresh' gives back large blocks (the
+    memory phase needs that); a bad mode is refused."""
+    if not bench.cpu_allocator("reuse"):
+        pytest.skip("not glibc")
+    try:
+        with pytest.raises(ValueError, match="reuse"):
+            bench.cpu_allocator("cached")
+        out = bench.clone_fresh_pages(10**5, 0.0, 1)
+        assert out["size"] == 10**5 and out["GBps"] > 0
+    finally:
+        bench.cpu_allocator("fresh")
