@@ -209,6 +209,13 @@ def torch_cases(only: set[str] | None = None) -> list[TorchCase]:
     return out
 
 
+def _compiled_native(case: TorchCase, backend: str) -> Callable:
+    """torch.compile of the case's native function (one graph for every size)."""
+    import torch
+
+    return torch.compile(case.native_fn, backend=backend, dynamic=True)
+
+
 def _compiled_acts(case: TorchCase, backend: str) -> Callable:
     """The compiled ``acts`` form of a case (the public path, ``acts._torch.compiled``)."""
     import torch
@@ -268,13 +275,18 @@ def measure(fn: Callable[[], Any], clock: Callable[[], float], *, min_time: floa
 _LIBC = None
 
 
-def _malloc_trim() -> None:
+def _libc():
+    """glibc, loaded once (OSError where there is none)."""
     global _LIBC
+    if _LIBC is None:
+        _LIBC = ctypes.CDLL("libc.so.6")
+    return _LIBC
+
+
+def _malloc_trim() -> None:
     try:
-        if _LIBC is None:
-            _LIBC = ctypes.CDLL("libc.so.6")
-        _LIBC.malloc_trim(0)
-    except OSError:  # not glibc: nothing to trim
+        _libc().malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: nothing to trim
         pass
 
 
@@ -412,7 +424,7 @@ def bench_torch(cases: list[TorchCase], sizes, *, device: str, compile: bool, ba
         if compile:
             impls["acts"]["compiled"] = _compiled_acts(case, backend)
             if case.native_fn is not None:
-                impls["native"]["compiled"] = torch.compile(case.native_fn, backend=backend, dynamic=True)
+                impls["native"]["compiled"] = _compiled_native(case, backend)
         all_impls.append((case, impls))
         for n in sizes:
             inp = _make_inputs(case, n, device, dtype, seed)
@@ -486,7 +498,7 @@ def cpu_allocator(mode: str) -> bool:
       (:func:`memory_phase`), and every large tensor starts on fresh pages.
     """
     try:
-        libc = ctypes.CDLL("libc.so.6")
+        libc = _libc()
         if mode == "reuse":
             ok = libc.mallopt(_M_MMAP_MAX, 0) and libc.mallopt(_M_TRIM_THRESHOLD, 1 << 30)
         elif mode == "fresh":
@@ -976,7 +988,7 @@ def precompile(labels, *, device: str, backend: str, seed: int = 0) -> None:
         inp = _make_inputs(case, min(SIZES), device, torch.float32, seed)
         fns = [_compiled_acts(case, backend)]
         if case.native_fn is not None:
-            fns.append(torch.compile(case.native_fn, backend=backend, dynamic=True))
+            fns.append(_compiled_native(case, backend))
         for impl, fn in zip(("acts", "native"), fns):
             t0 = time.perf_counter()
             _fb_step(fn, inp)()
