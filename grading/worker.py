@@ -11,8 +11,7 @@ The submission is graded by ``otter.run.main`` (what ``otter run`` calls), with 
 additions made in this process only: nbclient interrupts a cell that runs longer than
 ``cell_timeout`` (the notebook then goes on with the next cell, so an infinite loop in
 one answer costs that answer, not the whole grade), and the shell-reply wait is done
-in short polls (ipykernel 7 can deliver the reply after the idle status, and the
-asyncio poll then sits out the whole cell timeout; see scripts/execute_notebooks.py).
+in short polls (:func:`grading.kernel.poll_shell_replies_in_slices`).
 """
 
 from __future__ import annotations
@@ -21,10 +20,10 @@ import contextlib
 import io
 import json
 import sys
-import time
 import traceback
 from pathlib import Path
-from queue import Empty
+
+from grading.kernel import poll_shell_replies_in_slices
 
 MAX_MESSAGE = 600  # characters kept from one test or error message
 
@@ -53,22 +52,7 @@ def _patch_executor(cell_timeout: float, timed_out: list[int]):
             return await super()._async_handle_timeout(timeout, cell)
 
         async def async_start_new_kernel_client(self):
-            kc = await super().async_start_new_kernel_client()
-            channel = kc.shell_channel
-            get_msg = channel.get_msg
-
-            async def sliced_get_msg(timeout=None):
-                deadline = None if timeout is None else time.monotonic() + timeout
-                while True:
-                    step = 0.25 if deadline is None else max(0.0, min(0.25, deadline - time.monotonic()))
-                    try:
-                        return await get_msg(timeout=step)
-                    except Empty:
-                        if deadline is not None and time.monotonic() >= deadline:
-                            raise
-
-            channel.get_msg = sliced_get_msg
-            return kc
+            return poll_shell_replies_in_slices(await super().async_start_new_kernel_client())
 
     pre.ExecutePreprocessor = GradingExecutor
 

@@ -15,10 +15,12 @@ from __future__ import annotations
 import sys
 import time
 from pathlib import Path
-from queue import Empty
 
 import nbformat
 from nbclient import NotebookClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository: grading/
+from grading.kernel import poll_shell_replies_in_slices  # noqa: E402
 
 
 def notebooks(args: list[str]) -> list[Path]:
@@ -53,31 +55,11 @@ def problems(nb) -> list[str]:
 
 
 class _Client(NotebookClient):
-    """nbclient, with the shell-reply wait done in short polls.
-
-    With ipykernel 7 the execute_reply can arrive after the kernel's idle status; the
-    asyncio zmq poll then sometimes misses the wake-up and sits out the whole cell timeout
-    before reading a reply that was already there (seen here: a widget cell "taking" 600 s).
-    Polling in 0.25 s slices re-checks the socket, so the reply is read at once.
-    """
+    """nbclient, with the shell-reply wait done in short polls
+    (:func:`grading.kernel.poll_shell_replies_in_slices`)."""
 
     async def async_start_new_kernel_client(self):
-        kc = await super().async_start_new_kernel_client()
-        channel = kc.shell_channel
-        get_msg = channel.get_msg
-
-        async def sliced_get_msg(timeout=None):
-            deadline = None if timeout is None else time.monotonic() + timeout
-            while True:
-                step = 0.25 if deadline is None else max(0.0, min(0.25, deadline - time.monotonic()))
-                try:
-                    return await get_msg(timeout=step)
-                except Empty:
-                    if deadline is not None and time.monotonic() >= deadline:
-                        raise
-
-        channel.get_msg = sliced_get_msg
-        return kc
+        return poll_shell_replies_in_slices(await super().async_start_new_kernel_client())
 
 
 def run(path: Path) -> None:
