@@ -62,6 +62,17 @@ class _Client(NotebookClient):
         return poll_shell_replies_in_slices(await super().async_start_new_kernel_client())
 
 
+def kernel_configuration() -> dict:
+    """The CPU kernel configuration the outputs are made with (the kernel inherits this
+    process's environment): torch's ATen capability, the switches that change it, MKL's."""
+    import os
+
+    import torch
+
+    return {"torch": torch.__version__, "cpu_capability": torch.backends.cpu.get_cpu_capability(),
+            **{k: os.environ.get(k, "") for k in ("ATEN_CPU_CAPABILITY", "MKL_CBWR", "ONEDNN_MAX_CPU_ISA")}}
+
+
 def run(path: Path) -> None:
     nb = nbformat.read(path, as_version=4)
     nb.metadata["kernelspec"] = {"display_name": "Python 3 (ipykernel)", "language": "python",
@@ -81,6 +92,7 @@ def run(path: Path) -> None:
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
             cell.metadata.pop("collapsed", None)
+    nb.metadata["outputs_made_with"] = kernel_configuration()  # make test runs under another one
     if not _has_widget_state(nb):
         nb.metadata.pop("widgets", None)
     bad = problems(nb)
