@@ -74,7 +74,8 @@ def test_selu_controls_behave_as_the_text_says():
     assert all(v < 1e-12 for v in c["ReLU, LeCun"]["var"])                         # halves per layer
     assert all(m > 0.1 for m in c["ReLU, He"]["mean"])                             # never zero-mean
     x = c["SELU, Xavier"]  # Xavier = LeCun for square layers: it reaches the fixed point too
-    assert all(abs(m) < 0.05 and 0.9 <= v <= 1.1 for m, v in zip(x["mean"], x["var"]))
+    assert labs.Claim(*labs.SELU_VAR_BAND).status(*labs.ci95(x["var"])[1:]) == "reproduced"
+    assert labs.Claim(*labs.SELU_MEAN_BAND).status(*labs.ci95(x["mean"])[1:]) == "reproduced"
     v = np.mean(c["ReLU, LeCun"]["var_by_layer"], axis=0)
     slope = np.polyfit(np.arange(16, 65), np.log2(v[15:]), 1)[0]
     assert -1.15 < slope < -0.85
