@@ -349,3 +349,12 @@ def test_md_download_round_trips(nb_path):
                  c["metadata"].get("tags"), c["metadata"].get("mystnb")) for c in n["cells"]]
 
     assert cells(back) == cells(nb)
+
+
+def test_favicon_is_served(server):
+    """Browsers ask for /favicon.ico at the root whatever a page links (a reader's console
+    shows the 404 otherwise); every page also links the SVG icon."""
+    status, _ = _fetch(urljoin(server, "favicon.ico"))
+    assert status == 200
+    body = (SITE / SIGMOID_PAGE).read_text(encoding="utf-8")
+    assert re.search(r'<link[^>]+rel="icon"[^>]+favicon\.svg', body), "no <link rel=icon> on the pages"
