@@ -36,7 +36,9 @@ def sources(folder: Path = EXERCISES) -> list[Path]:
 
 
 def _normalise(nb) -> nbformat.NotebookNode:
-    """No outputs, no execution counts, stable ids: the file depends on the source only."""
+    """No outputs, no execution counts, stable ids: the file depends on the source only
+    (and not on the kernels that executed it: a student edition has no outputs)."""
+    nb.metadata.pop("outputs_made_with", None)
     for i, cell in enumerate(nb.cells):
         cell["id"] = f"cell-{i:03d}"
         cell.get("metadata", {}).pop("execution", None)
