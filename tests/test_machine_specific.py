@@ -75,12 +75,12 @@ def half_table():
     return committed, fresh
 
 
-def test_half_table_has_the_committed_rows(half_table):
+def test_hardware_half_table_has_the_committed_rows(half_table):
     committed, fresh = half_table
     assert sorted(fresh) == sorted(committed)
 
 
-def test_acts_half_precision_is_correctly_rounded_everywhere(half_table):
+def test_hardware_acts_half_precision_is_correctly_rounded_everywhere(half_table):
     # Measured: every acts entry within 7e-5 ulp across the configurations (printed: identical).
     committed, fresh = half_table
     for key, r in fresh.items():
@@ -90,7 +90,7 @@ def test_acts_half_precision_is_correctly_rounded_everywhere(half_table):
             assert abs(got - committed[key][col]) <= 0.015, (key, col, got, committed[key][col])
 
 
-def test_torch_sigmoid_tanh_derivatives_from_the_rounded_output(half_table):
+def test_hardware_torch_sigmoid_tanh_derivatives_from_the_rounded_output(half_table):
     # Structural (where sigma(x) rounds to 1), not a last-bit effect: measured identical to
     # 0.1 ulp in every configuration (2041.8 / 2045.4 ulp in float16, 255.7 / 255.8 in bfloat16).
     committed, fresh = half_table
@@ -102,7 +102,7 @@ def test_torch_sigmoid_tanh_derivatives_from_the_rounded_output(half_table):
             assert r["native_df_max_ulp"] == pytest.approx(committed[(label, dtype)]["native_df"], rel=0.05)
 
 
-def test_torch_gelu_cancels_in_bfloat16(half_table):
+def test_hardware_torch_gelu_cancels_in_bfloat16(half_table):
     # "hundreds of ulp in the left tail": measured 254.4 - 255.7 ulp in every configuration.
     _, fresh = half_table
     for label in ("gelu", "gelu[tanh]"):
@@ -110,7 +110,7 @@ def test_torch_gelu_cancels_in_bfloat16(half_table):
         assert r["native_f_max_ulp"] >= 100 and r["native_df_max_ulp"] >= 100, (label, r)
 
 
-def test_torch_half_precision_machine_specific_rows(half_table):
+def test_hardware_torch_half_precision_machine_specific_rows(half_table):
     # The rows that move with the CPU. Measured: swish, mish, softplus, elu 0.50 - 0.53 ulp;
     # float16 GELU value 2.04 ulp (committed, AMD EPYC) and 5.80 (Intel Xeon, AVX-512 or not),
     # its derivative 1.3 - 2.3; gelu[tanh] float16 1.70 - 2.51 (value), 9.0 - 17.3 (derivative);
@@ -126,35 +126,87 @@ def test_torch_half_precision_machine_specific_rows(half_table):
                 assert r[col] <= 512, (label, dtype, col, r[col])
 
 
-# --- exercises/08_choosing_activations.ipynb: question 3's training runs ----------------
+# --- chapters/hardware.ipynb: the roofline of one core ----------------------------------
+_ROOF_ROW = re.compile(r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)$")
+
+
+def test_hardware_roofline_reading_holds_on_this_machine():
+    # What the prose reads off the roofline, re-measured with the page's code (timings, so
+    # bounds). Measured on a shared 2-core Xeon (AVX-512 / avx2 / default kernels): ridge
+    # 12 / 7 / 3 FLOP/byte against intensities <= 5/8; copy in cache 0.17 - 0.35 of its time
+    # from memory; fractions of the roof 0.06 - 1.03; far below the roof (< 0.35) in-cache /
+    # copy 1.2 - 16, on it (>= 0.9) 0.18 - 0.85.
+    pytest.importorskip("torch")
+    measure = _cell(HARDWARE, "peak = matmul_flop_per_s()")
+    assert IGNORE in measure["metadata"].get("tags", []), "timings: tag the cell nbval-ignore-output"
+    committed = {m[1] for line in _stdout(measure).splitlines() if (m := _ROOF_ROW.match(line.strip()))}
+    ns = _run([{"source": "import statistics\nimport time\nimport torch\ntorch.set_num_threads(1)\n"},
+               _cell(HARDWARE, "KERNELS = {"), measure])
+    points, ridge = ns["points"], ns["peak"] / ns["bandwidth"]
+    assert committed == set(points), (committed, set(points))
+    assert ridge >= 3 * max(p[0] for p in points.values()), ridge  # "far left of the ridge"
+    assert ns["in_cache"]["copy"] / ns["from_memory"]["copy"] < 0.6  # "in cache, memory costs little"
+    fractions = {name: p[2] for name, p in points.items()}
+    assert max(fractions.values()) <= 1.35, fractions  # the roof is a bound (with noise)
+    assert max(fractions.values()) >= 0.8, fractions  # some kernel runs at the copy's speed
+    for name, (_, _, fraction, cache_ratio) in points.items():
+        if fraction < 0.35:  # far below: "slower than the copy from memory even in cache"
+            assert cache_ratio > 1.0, (name, fraction, cache_ratio)
+        if fraction >= 0.9:  # on the roof: its arithmetic hides behind the memory traffic
+            assert cache_ratio < 1.0, (name, fraction, cache_ratio)
+
+
+# --- exercises/08_choosing_activations.ipynb: questions 3 and 4's training runs ---------
 EX08 = ROOT / "exercises" / "08_choosing_activations.ipynb"
-_ACC = re.compile(r"^\s*(\w+): mean test accuracy ([\d.]+)\s+\(seeds 0-2: ([\d., ]+)\)$")
+_ACC = re.compile(r"^\s*(\w+): mean ([\d.]+), 95% CI \[([\d.]+), ([\d.]+)\]; seeds 0-9: ([\d. ]+)$")
 
 
-def test_ex08_results_within_the_spread_of_cpus():
+@pytest.fixture(scope="module")
+def ex08_runs():
     pytest.importorskip("torch")
     pytest.importorskip("sklearn")
-    cell = _cell(EX08, "results = {name: [train_and_score(")
-    assert IGNORE in cell["metadata"].get("tags", []), "the cell is machine-specific: tag it nbval-ignore-output"
-    committed, best = {}, None
-    for line in _stdout(cell).splitlines():
-        if m := _ACC.match(line):
-            committed[m[1]] = (float(m[2]), [float(a) for a in m[3].split(",")])
-        elif line.startswith("best: "):
-            best = line.split()[1]
-    assert set(committed) == {"sigmoid", "tanh", "relu", "gelu"} and best, _stdout(cell)
-
+    q3, q4 = _cell(EX08, "results = {name: [train_and_score("), _cell(EX08, "deficit = {name: ci95(")
+    for cell in (q3, q4):
+        assert IGNORE in cell["metadata"].get("tags", []), "the cell is machine-specific: tag it nbval-ignore-output"
+    committed = {m[1]: [float(a) for a in m[5].split()] for line in _stdout(q3).splitlines() if (m := _ACC.match(line))}
+    assert set(committed) == {"sigmoid", "tanh", "relu", "gelu"}, _stdout(q3)
+    assert all(len(accs) == 10 for accs in committed.values()), committed
+    best = [line.split()[1] for line in _stdout(q4).splitlines() if line.startswith("best: ")]
+    assert len(best) == 1, _stdout(q4)
     ns = _run([_cell(EX08, "def make_mlp("), _cell(EX08, "def train_and_score(")])
-    fresh = {name: [ns["train_and_score"](name, 6, seed) for seed in (0, 1, 2)] for name in committed}
+    fresh = {name: [ns["train_and_score"](name, 6, seed) for seed in range(10)] for name in committed}
+    return committed, best[0], fresh
 
-    # sigmoid and tanh: measured identical (every seed, to the test image) in float32 and
-    # float64 under every configuration and in the committed output; 0.01 is 6 of 597 images.
+
+def test_ex08_sigmoid_and_tanh_are_the_same_everywhere(ex08_runs):
+    # Measured identical (every seed, to the test image) in the committed output, natively and
+    # under both other kernel configurations; 0.01 is 6 of 597 images (and the printed rounding).
+    committed, _, fresh = ex08_runs
     for name in ("sigmoid", "tanh"):
-        assert np.allclose(fresh[name], committed[name][1], atol=0.01), (name, fresh[name], committed[name])
-    # relu and gelu: chaotic training. Measured means 0.725 - 0.774 (relu) and 0.670 - 0.691
-    # (gelu), single seeds 0.45 - 0.86: a spread of 0.05 in the mean; tolerance twice that.
-    for name in ("relu", "gelu"):
-        assert abs(np.mean(fresh[name]) - committed[name][0]) <= 0.10, (name, fresh[name], committed[name])
-        assert min(fresh[name]) > 0.3, (name, fresh[name])  # learns on every seed
+        assert np.allclose(fresh[name], committed[name], rtol=0, atol=0.01), (name, fresh[name], committed[name])
     assert max(fresh["sigmoid"]) < 0.15, fresh["sigmoid"]  # chance: 10 classes
-    assert max(fresh, key=lambda n: np.mean(fresh[n])) == best == "tanh", fresh
+
+
+def test_ex08_relu_and_gelu_within_the_spread_of_cpus(ex08_runs):
+    # Chaotic training. Measured ten-seed means 0.735 - 0.770 (relu) and 0.740 - 0.769 (gelu)
+    # across the three configurations ("the means move by a few hundredths"); single seeds
+    # 0.45 - 0.90, one seed moving by up to 0.34. Tolerance for the mean: twice the spread.
+    committed, _, fresh = ex08_runs
+    for name in ("relu", "gelu"):
+        assert abs(np.mean(fresh[name]) - np.mean(committed[name])) <= 0.07, (name, fresh[name], committed[name])
+        assert min(fresh[name]) > 0.3, (name, fresh[name])  # learns on every seed
+
+
+def test_ex08_conclusion_matches_the_committed_one(ex08_runs):
+    # What question 4's solution concludes from these runs. tanh best and the sigmoid at
+    # chance hold in every configuration; whether ReLU and GELU are "clearly worse" than
+    # tanh does too (lower ends of their deficit intervals +0.007 to +0.043), but with a
+    # margin too thin to test: the exercise's text does not claim it, the student finds it.
+    from acts.labs import ci95
+
+    _, best, fresh = ex08_runs
+    top = max(fresh, key=lambda n: np.mean(fresh[n]))
+    assert top == best == "tanh", fresh
+    assert ci95(np.subtract(fresh[top], fresh["sigmoid"]))[1] > 0.5, fresh
+    learned = {n for n, accs in fresh.items() if ci95(accs)[1] > 0.10}
+    assert learned == {"tanh", "relu", "gelu"}, fresh
