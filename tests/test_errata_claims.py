@@ -31,6 +31,15 @@ ERRATA = ROOT / "chapters" / "errata.ipynb"
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 SOURCES = ROOT.parent / "shared" / "sources"
 
+
+def source_text(name: str = "0*.txt") -> str:
+    """The source articles matching name, joined; the checks that quote them skip where the
+    articles are not checked out (they live beside the repository, not in it)."""
+    paths = sorted(SOURCES.glob(name))
+    if not paths:
+        pytest.skip(f"no source article {name} in {SOURCES}: check out ../shared beside the repository")
+    return "".join(p.read_text(encoding="utf-8") for p in paths)
+
 sig, tanh, relu, gelu = (acts.get(n) for n in ("sigmoid", "tanh", "relu", "gelu"))
 GRID = np.linspace(-10, 10, 20001)
 SELU_LAMBDA, SELU_ALPHA = 1.0507009873554804934193349852946, 1.6732632423543772848170429916717
@@ -341,7 +350,7 @@ def test_errata_plus_one():
 
 def test_errata_script_order():
     """Run as a script, the four-activation code stops at its first call."""
-    src = (SOURCES / "002_24dafab80f2f0d9b.txt").read_text(encoding="utf-8")
+    src = source_text("002_24dafab80f2f0d9b.txt")
     assert src.index("y_1 = model(x, activation=relu)") < src.rindex("def relu(x):")
     with pytest.raises(NameError, match="relu"):
         exec("x = 1.0\ny_1 = (lambda x, activation=None: activation(x))(x, activation=relu)", {})
@@ -349,7 +358,7 @@ def test_errata_script_order():
 
 def test_errata_plot_labels():
     """Source 002's tanh and ReLU cells keep the sigmoid's legend labels."""
-    src = (SOURCES / "002_24dafab80f2f0d9b.txt").read_text(encoding="utf-8")
+    src = source_text("002_24dafab80f2f0d9b.txt")
     cells = src.split("```python")
     tanh_cell = next(c for c in cells if "def tanh_diff" in c)
     relu_cell = next(c for c in cells if "def relu_diff" in c)
@@ -489,7 +498,7 @@ def test_errata_equivalent():
 
 def test_errata_unused_layer():
     """Source 003's forward never calls leaky_relu_layer."""
-    src = (SOURCES / "003_bff9974c3a6ce502.txt").read_text(encoding="utf-8")
+    src = source_text("003_bff9974c3a6ce502.txt")
     forward = src[src.index("def forward"):src.index("return logits")]
     assert "leaky_relu_layer" in src[:src.index("def forward")]
     assert "leaky_relu_layer" not in forward
@@ -560,7 +569,7 @@ def test_errata_logsoftmax_underflow_and_outliers():
 
 def test_errata_name_error():
     """Source 004 defines Softmax, Softmin, Log_Softmax but calls softmax, softmin, log_softmax."""
-    src = (SOURCES / "004_a85ccb197574ca7f.txt").read_text(encoding="utf-8")
+    src = source_text("004_a85ccb197574ca7f.txt")
     for defined, called in (("Softmax", "softmax"), ("Softmin", "softmin"), ("Log_Softmax", "log_softmax")):
         assert f"def {defined}(" in src and f"def {called}(" not in src and f"{called}(x))" in src
 
@@ -628,7 +637,7 @@ def normalise(s):
 
 def test_chinese_quotes_are_verbatim():
     """Every piece of a quoted passage (pieces separated by …) occurs in a source article."""
-    corpus = normalise("".join(p.read_text(encoding="utf-8") for p in sorted(SOURCES.glob("0*.txt"))))
+    corpus = normalise(source_text())
     cjk = re.compile(r"[\u4e00-\u9fff]")
     checked = 0
     for label, (_, text) in entries().items():
