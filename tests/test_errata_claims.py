@@ -1,6 +1,7 @@
-"""The corrections of the errata page (chapters/errata.ipynb), checked.
+"""The corrections of the errata (chapters/errata.ipynb, the index, and one page per source
+in chapters/errata/), checked.
 
-The page shows one short cell per entry, the one that makes the point; the checks behind the
+The pages show one short cell per entry, the one that makes the point; the checks behind the
 corrections live here. Each test is named after the errata label it backs and is written so that
 it fails if the correction were wrong: if ReLU could output a negative number, if sigmoid outputs
 summed to 1, if Swish(1.702x) were GELU, and so on.
@@ -28,6 +29,7 @@ from acts.bench import measure
 
 ROOT = Path(__file__).resolve().parents[1]
 ERRATA = ROOT / "chapters" / "errata.ipynb"
+ERRATA_PAGES = sorted((ROOT / "chapters" / "errata").glob("source-*.ipynb"))
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 SOURCES = ROOT.parent / "shared" / "sources"
 
@@ -585,15 +587,30 @@ def test_errata_value_table():
 
 # --- the page itself ----------------------------------------------------------------------
 def errata_markdown():
-    nb = json.loads(ERRATA.read_text(encoding="utf-8"))
-    return ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    """The index page's markdown cells, then those of the source pages, in source order."""
+    cells = []
+    for path in [ERRATA, *ERRATA_PAGES]:
+        nb = json.loads(path.read_text(encoding="utf-8"))
+        cells += ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
+    return cells
+
+
+def test_one_page_per_source():
+    assert [p.stem for p in ERRATA_PAGES] == [f"source-00{k}" for k in range(5)]
+    for k, path in enumerate(ERRATA_PAGES):
+        title = json.loads(path.read_text(encoding="utf-8"))["cells"][0]["source"][0]
+        assert title.startswith(f"# Source 00{k}: "), (path.name, title)
+        text = "\n".join("".join(c["source"]) for c in json.loads(path.read_text(encoding="utf-8"))["cells"])
+        on_page = re.findall(r"^\((errata-[\w-]+)\)=$", text, flags=re.M)
+        # an entry sits on the page of the first source the index names for it
+        assert on_page == [label for _, label, srcs, _ in index_rows() if srcs.startswith(f"00{k}")], path.name
 
 
 def entries():
     """{label: markdown of the entry} in page order."""
     out = {}
     for text in errata_markdown()[1:]:
-        m = re.search(r"^\((errata-[\w-]+)\)=\n### (\d+)\. ", text, flags=re.M)
+        m = re.search(r"^\((errata-[\w-]+)\)=\n## (\d+)\. ", text, flags=re.M)
         if m:
             out[m.group(1)] = (int(m.group(2)), text[m.start():])
     return out
