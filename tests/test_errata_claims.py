@@ -1,4 +1,4 @@
-"""The corrections of the errata (chapters/errata.ipynb, the index, and one page per source
+"""The corrections of the errata (chapters/errata.md, the index, and one page per source
 in chapters/errata/), checked.
 
 The pages show one short cell per entry, the one that makes the point; the checks behind the
@@ -28,7 +28,7 @@ import acts
 from acts.bench import measure
 
 ROOT = Path(__file__).resolve().parents[1]
-ERRATA = ROOT / "chapters" / "errata.ipynb"
+ERRATA = ROOT / "chapters" / "errata.md"
 ERRATA_PAGES = sorted((ROOT / "chapters" / "errata").glob("source-*.ipynb"))
 GLOSSARY = ROOT / "chapters" / "glossary.md"
 SOURCES = ROOT.parent / "shared" / "sources"
@@ -588,8 +588,8 @@ def test_errata_value_table():
 # --- the page itself ----------------------------------------------------------------------
 def errata_markdown():
     """The index page's markdown cells, then those of the source pages, in source order."""
-    cells = []
-    for path in [ERRATA, *ERRATA_PAGES]:
+    cells = [ERRATA.read_text(encoding="utf-8")]
+    for path in ERRATA_PAGES:
         nb = json.loads(path.read_text(encoding="utf-8"))
         cells += ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown"]
     return cells
