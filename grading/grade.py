@@ -26,31 +26,24 @@ from __future__ import annotations
 
 import argparse
 import concurrent.futures as cf
-import copy
 import csv
 import json
+import multiprocessing
 import os
 import re
-import shutil
-import signal
-import subprocess
-import sys
-import tempfile
-import threading
 import time
-import uuid
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+import yaml
 
-from . import BUILD, ROOT
-from .guard import guard_source
+from . import BUILD, EXERCISES, sandbox
 
 DEFAULT_TIMEOUT = 120.0
-MAX_OUTPUT = 1_000_000  # characters a submission may print (per stream)
-MAX_FILE = 256 * 2**20  # bytes: the largest file a submission may write
+REFERENCES = EXERCISES / "references.yml"
+UNSAFE_NOTE = "UNSAFE: graded without a sandbox (--unsafe-no-sandbox)"
 STATUSES = ("ok", "timeout", "crashed", "empty", "invalid", "wrong_assignment", "unknown_assignment", "error")
 
 
@@ -60,24 +53,33 @@ class Assignment:
     name: str
     zip_bytes: bytes
     questions: dict[str, float]  # question -> points, in order
+    tests: dict[str, str] = field(default_factory=dict)  # question -> otter test file (hidden cases too)
+    references: dict[str, list[str]] = field(default_factory=dict)  # question -> what it must not call
 
     @property
     def max_points(self) -> float:
         return sum(self.questions.values())
 
 
-def _question_points(zip_bytes: bytes) -> dict[str, float]:
+def _test_files(zip_bytes: bytes) -> dict[str, str]:
     import io
 
-    points = {}
     with zipfile.ZipFile(io.BytesIO(zip_bytes)) as zf:
         names = sorted((n for n in zf.namelist() if re.fullmatch(r"tests/[^/]+\.py", n)), key=_natural)
-        for n in names:
-            src = zf.read(n).decode()
-            q = Path(n).stem
-            cases = [float(p) for p in re.findall(r"@test_case\(points=([0-9.]+)", src)]
-            points[q] = sum(cases)
-    return points
+        return {Path(n).stem: zf.read(n).decode() for n in names}
+
+
+def _question_points(tests: dict[str, str]) -> dict[str, float]:
+    return {q: sum(float(p) for p in re.findall(r"@test_case\(points=([0-9.]+)", src)) for q, src in tests.items()}
+
+
+def load_references(path: Path = REFERENCES) -> dict[str, dict[str, list[str]]]:
+    """{assignment: {question: [reference implementations it must not call]}}."""
+    if not path.exists():
+        return {}
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return {str(a): {str(q): [str(r) for r in refs or []] for q, refs in (qs or {}).items()}
+            for a, qs in data.items()}
 
 
 def _natural(s: str):
@@ -87,10 +89,12 @@ def _natural(s: str):
 def load_assignments(build: Path = BUILD) -> dict[str, Assignment]:
     """The autograders built by ``make student``: ``<build>/<name>/<name>-autograder.zip``."""
     found = {}
+    references = load_references()
     for z in sorted(build.glob("*/*-autograder.zip")):
         name = z.parent.name
         data = z.read_bytes()
-        found[name] = Assignment(name, data, _question_points(data))
+        tests = _test_files(data)
+        found[name] = Assignment(name, data, _question_points(tests), tests, references.get(name, {}))
     if not found:
         raise SystemExit(f"no autograders under {build}: run `make student` first")
     return found
@@ -166,43 +170,14 @@ def which_assignment(nb, rel: Path, assignments: dict[str, Assignment], expected
                                         "pass ASSIGNMENT=<name> or put it in a folder named after the assignment")
 
 
-def prepare(nb, assignment: str) -> nbformat.NotebookNode:
-    """The copy that is graded: outputs dropped, cells numbered (from 1), the guard cell first."""
-    nb = copy.deepcopy(nb)
-    for i, cell in enumerate(nb.cells, start=1):  # cells are numbered from 1 in the reasons
-        cell.setdefault("metadata", {})["grader_index"] = i
-        if cell.get("cell_type") == "code":
-            cell["outputs"] = []
-            cell["execution_count"] = None
-    guard = nbformat.v4.new_code_cell(guard_source(max_output=MAX_OUTPUT, max_file=MAX_FILE, max_memory=None))
-    guard.metadata["grader_index"] = "guard"
-    nb.cells.insert(0, guard)
-    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    nb.metadata.setdefault("otter", {})["assignment_name"] = assignment
-    for cell in nb.cells:  # ids are optional before nbformat 4.5; keep the file valid either way
-        cell.pop("id", None)
-    nb.nbformat, nb.nbformat_minor = 4, 4
-    return nb
-
-
-def _kill_marked(token: str) -> None:
-    """SIGKILL every process started for this submission (the kernel runs in its own session)."""
-    needle = f"GRADER_JOB={token}".encode()
-    proc = Path("/proc")
-    if not proc.is_dir():
-        return
-    for p in proc.iterdir():
-        if not p.name.isdigit() or int(p.name) == os.getpid():
-            continue
-        try:
-            if needle in (p / "environ").read_bytes().split(b"\0"):
-                os.kill(int(p.name), signal.SIGKILL)
-        except (OSError, ValueError):
-            pass
+def code_cells(nb) -> list[tuple[int, str]]:
+    """(cell number from 1, source) of every code cell: what the sandbox runs, in order."""
+    return [(i, "".join(cell.get("source", ""))) for i, cell in enumerate(nb.cells, start=1)
+            if cell.get("cell_type") == "code"]
 
 
 def grade_one(data: bytes, rel: Path, assignments: dict[str, Assignment], *, expected: str | None,
-              timeout: float, cell_timeout: float) -> Row:
+              timeout: float, cell_timeout: float, slot: int = 0, unsafe: bool = False) -> Row:
     """Grade one submission, given as the bytes read from the teacher's folder."""
     t0 = time.monotonic()
     row = Row(file=rel.as_posix())
@@ -222,91 +197,46 @@ def grade_one(data: bytes, rel: Path, assignments: dict[str, Assignment], *, exp
         if not any(c.get("cell_type") == "code" and "".join(c.get("source", "")).strip() for c in nb.cells):
             row.status, row.reason = "empty", "the notebook has no code; nothing to grade"
             return row
-        _run_worker(row, nb, a, timeout=timeout, cell_timeout=cell_timeout, note=note)
+        from .trusted import grade_cells
+
+        record = grade_cells(code_cells(nb), a.tests, a.references, slot=slot, timeout=timeout,
+                             cell_timeout=cell_timeout, unsafe=unsafe)
+        _apply_result(row, record, a, note=note, cell_timeout=cell_timeout, timeout=timeout)
     except Exception as exc:  # a bug or an OS problem on this one submission: record it, go on
         row.status, row.reason = "error", f"the grader failed on this submission: {type(exc).__name__}: {exc}"
     finally:
         row.seconds = time.monotonic() - t0
+        if unsafe:
+            row.reason = UNSAFE_NOTE + (" | " + row.reason if row.reason else "")
     return row
 
 
-def _run_worker(row: Row, nb, a: Assignment, *, timeout: float, cell_timeout: float, note: str) -> None:
-    work = Path(tempfile.mkdtemp(prefix="grade-"))
-    token = uuid.uuid4().hex
-    try:
-        (work / "tmp").mkdir()
-        (work / "home").mkdir()
-        sub = work / "submission" / f"{a.name}.ipynb"
-        sub.parent.mkdir()
-        nbformat.write(prepare(nb, a.name), sub)
-        zpath = work / f"{a.name}-autograder.zip"
-        zpath.write_bytes(a.zip_bytes)
-        job = {"submission": str(sub), "autograder": str(zpath), "result": str(work / "result.json"),
-               "cell_timeout": cell_timeout}
-        (work / "job.json").write_text(json.dumps(job))
-        env = {**os.environ, "GRADER_JOB": token, "GRADER_AUTOGRADER_ZIP": str(zpath),
-               "TMPDIR": str(work / "tmp"), "HOME": str(work / "home"),
-               "MPLBACKEND": "Agg", "PYTHONDONTWRITEBYTECODE": "1", "OMP_NUM_THREADS": "1",
-               "PYDEVD_DISABLE_FILE_VALIDATION": "1"}
-        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH", "")]))
-        with open(work / "worker.log", "wb") as log:
-            proc = subprocess.Popen([sys.executable, "-m", "grading.worker", str(work / "job.json")],
-                                    cwd=work, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                    stdin=subprocess.DEVNULL, start_new_session=True)
-            try:
-                proc.wait(timeout=timeout)
-            except subprocess.TimeoutExpired:
-                with _suppress():
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-                row.status = "timeout"
-                row.reason = (f"stopped after the time limit of {timeout:g} s per submission "
-                              "(an endless loop?); nothing could be graded")
-                return
-            finally:
-                _kill_marked(token)
-        result_file = work / "result.json"
-        if not result_file.exists():
-            tail = (work / "worker.log").read_bytes()[-800:].decode("utf-8", "replace")
-            row.status, row.reason = "error", f"the grading process exited with code {proc.returncode}: {tail.strip()}"
-            return
-        _apply_result(row, json.loads(result_file.read_text()), a, note=note, cell_timeout=cell_timeout)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-
-
-class _suppress:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return exc[0] is not None and issubclass(exc[0], OSError)
-
-
-def _apply_result(row: Row, res: dict, a: Assignment, *, note: str, cell_timeout: float) -> None:
+def _apply_result(row: Row, res: dict, a: Assignment, *, note: str, cell_timeout: float, timeout: float) -> None:
     notes = [note] if note else []
-    if res.get("crash"):
-        row.status = "crashed"
-        kind = res.get("crash_type", "")
-        if kind == "DeadKernelError" or "Kernel died" in res["crash"]:
-            row.reason = ("the kernel died while running the notebook (killed by a signal, a crash in native "
-                          "code, or out of memory); nothing could be graded")
-        else:
-            row.reason = f"grading stopped: {res['crash']}"
-        row.detail = {"log": res.get("log", ""), "traceback": res.get("traceback", "")}
+    row.detail = res
+    if res.get("timed_out"):
+        row.status = "timeout"
+        row.reason = (f"stopped after the time limit of {timeout:g} s per submission "
+                      "(an endless loop?); 0 points")
         return
     for q, r in res["questions"].items():
         row.points[q] = r["score"]
+        if r.get("tripped"):
+            notes.append(f"{q}: 0 points: it called {', '.join(r['tripped'])}, a reference implementation "
+                         "of what the question asks for")
     row.total = sum(row.points.values())
-    row.detail = res
-    timed = [i for i in res.get("timed_out_cells", [])]
-    errors = [e for e in res.get("errors", []) if "KeyboardInterrupt" not in e]
-    if timed:
+    timed = list(res.get("timed_out_cells", []))
+    if res.get("crash"):
+        row.status = "crashed"
+        notes.append(f"grading stopped: {res['crash']}")
+    elif timed:
         row.status = "timeout"
-        which = ", ".join("the grader's test cell" if i in (-1, "guard") else f"cell {i}" for i in timed)
-        notes.append(f"{which} ran longer than {cell_timeout:g} s and was interrupted; the rest was graded")
     else:
         row.status = "ok"
+    if timed:
+        notes.append(f"{', '.join(f'cell {i}' for i in timed)} ran longer than {cell_timeout:g} s and was "
+                     "interrupted; the rest was graded")
+    errors = [e for e in res.get("errors", [])]
     if errors:
         shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
         notes.append(f"{len(errors)} cell(s) raised: {shown}")
@@ -324,44 +254,71 @@ def find_submissions(folder: Path) -> list[Path]:
                   key=lambda p: _natural(p.relative_to(folder).as_posix()))
 
 
+_SLOT = 0
+
+
+def _init_worker(slots) -> None:
+    """A grading worker: its own sandbox user (slot), the test-side libraries imported once."""
+    global _SLOT
+    _SLOT = slots.get()
+    import otter.test_files  # noqa: F401
+    import torch
+
+    torch.set_num_threads(1)
+
+
+def _grade_in_worker(data: bytes, rel: Path, assignments, expected, timeout, cell_timeout, unsafe) -> Row:
+    return grade_one(data, rel, assignments, expected=expected, timeout=timeout, cell_timeout=cell_timeout,
+                     slot=_SLOT, unsafe=unsafe)
+
+
 def grade_folder(folder: Path, *, assignment: str | None = None, jobs: int | None = None,
                  timeout: float = DEFAULT_TIMEOUT, cell_timeout: float | None = None,
-                 build: Path = BUILD, progress=print) -> list[Row]:
+                 build: Path = BUILD, progress=print, unsafe: bool = False) -> list[Row]:
     """Grade every notebook under ``folder``; write grades.csv and feedback/; return the rows."""
     folder = Path(folder).resolve()
     if not folder.is_dir():
         raise SystemExit(f"not a folder: {folder}")
+    if not unsafe:
+        missing = sandbox.check()
+        if missing:
+            raise SystemExit(f"Grading refused: {missing}")
     assignments = load_assignments(build)
     if assignment is not None and assignment not in assignments:
         raise SystemExit(f"unknown assignment {assignment!r}; known: {', '.join(assignments)}")
     paths = find_submissions(folder)
-    jobs = max(1, jobs or os.cpu_count() or 1)
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(paths) or 1))
     cell_timeout = cell_timeout or max(5.0, timeout / 2)
     # The teacher's files, as they are before grading: restored if a submission changes them.
     originals = {p: p.read_bytes() for p in paths}
     originals.update({z: z.read_bytes() for z in build.glob("*/*-autograder.zip")})
     progress(f"Grading {len(paths)} notebook(s) in {folder} with {jobs} worker(s), "
-             f"time limit {timeout:g} s per submission ({cell_timeout:g} s per cell)")
+             f"time limit {timeout:g} s per submission ({cell_timeout:g} s per cell)"
+             + ("" if not unsafe else f" — {UNSAFE_NOTE}"))
     t0 = time.monotonic()
     rows: list[Row | None] = [None] * len(paths)
-    lock = threading.Lock()
-    done = 0
-
-    def task(i: int) -> None:
-        nonlocal done
-        p = paths[i]
-        row = grade_one(originals[p], p.relative_to(folder), assignments, expected=assignment, timeout=timeout,
-                        cell_timeout=cell_timeout)
-        with lock:
+    context = multiprocessing.get_context("spawn")
+    slots = context.Queue()
+    for k in range(jobs):
+        slots.put(k)
+    width = len(str(len(paths)))
+    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
+                                initargs=(slots,)) as pool:
+        futures = {pool.submit(_grade_in_worker, originals[p], p.relative_to(folder), assignments, assignment,
+                               timeout, cell_timeout, unsafe): i for i, p in enumerate(paths)}
+        for done, future in enumerate(cf.as_completed(futures), start=1):
+            i = futures[future]
+            try:
+                row = future.result()
+            except Exception as exc:  # the worker process itself died
+                row = Row(file=paths[i].relative_to(folder).as_posix(), status="error",
+                          reason=f"the grader failed on this submission: {type(exc).__name__}: {exc}")
             rows[i] = row
-            done += 1
+            elapsed = time.monotonic() - t0
+            eta = elapsed / done * (len(paths) - done)
             score = f"{_fmt(row.total)}/{_fmt(row.max)}" if row.assignment else "-"
-            progress(f"[{done:>{len(str(len(paths)))}}/{len(paths)}] {row.file}: {row.assignment or '?'} "
-                     f"{score} {row.status} ({row.seconds:.1f} s)" + (f" — {row.reason}" if row.reason else ""))
-
-    with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-        for f in [pool.submit(task, i) for i in range(len(paths))]:
-            f.result()
+            progress(f"[{done:>{width}}/{len(paths)}] {row.file}: {row.assignment or '?'} {score} {row.status} "
+                     f"({row.seconds:.1f} s; ETA {eta:.0f} s)" + (f" — {row.reason}" if row.reason else ""))
     elapsed = time.monotonic() - t0
 
     changed = []
@@ -443,8 +400,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--timeout", type=float, default=DEFAULT_TIMEOUT, help="seconds per submission (default 120)")
     ap.add_argument("--cell-timeout", type=float, default=None, help="seconds per cell (default: timeout/2)")
     ap.add_argument("--build", type=Path, default=BUILD, help="where `make student` put the autograders")
+    ap.add_argument("--unsafe-no-sandbox", action="store_true",
+                    help="run submissions without the sandbox (for a teacher's own tests only; marked on every row)")
     args = ap.parse_args(argv)
     grade_folder(args.folder, assignment=args.assignment or None, jobs=args.jobs, timeout=args.timeout,
                  cell_timeout=args.cell_timeout, build=args.build,
-                 progress=lambda s: print(s, flush=True))
+                 progress=lambda s: print(s, flush=True), unsafe=args.unsafe_no_sandbox)
     return 0

@@ -1,0 +1,459 @@
+"""The sandboxed side of grading: runs ONE submission and answers the grader's calls.
+
+    python -m grading.runner CHANNEL_IN_FD CHANNEL_OUT_FD
+
+It is started by :mod:`grading.sandbox` inside the sandbox, as an unprivileged user, and holds
+nothing secret: no test code, no hidden inputs until a test sends them, never an expected value.
+The grader sends (see :mod:`grading.wire` for the format):
+
+* ``run``: the notebook's code cells, executed in order in one IPython namespace (a cell that
+  raises or passes ``cell_timeout`` is recorded and the next cell runs);
+* ``question``: grading of one question starts. A forked child serves that question's calls, with
+  the question's reference implementations replaced by tripwires that record the call and raise;
+  the child ends with ``end_question``, so one question's calls cannot change what the next sees;
+* ``describe`` (what a name in the notebook is) and ``call`` (call a function, a class or a
+  module of the notebook with arguments; for a torch call also the gradients, by recomputing
+  the call and back-propagating the grader's output gradients).
+
+Anything the submission does to this process only changes its own answers: the scores are
+computed by the grader, from the values sent back.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import os
+import resource
+import signal
+import sys
+import traceback
+import types
+import warnings
+
+from grading import wire
+
+_real_exit = os._exit
+MAX_MESSAGE = 600
+MAX_OUTPUT = 1_000_000  # characters of the submission's output kept (per stream)
+
+
+class CellTimeout(BaseException):
+    """Raised in a cell or call that runs past its time."""
+
+
+class ReferenceBlocked(Exception):
+    """A reference implementation was called while its question was graded."""
+
+
+def _short(text: str, limit: int = MAX_MESSAGE) -> str:
+    text = str(text).strip()
+    return text if len(text) <= limit else text[: limit - 20] + " … [truncated]"
+
+
+def _alarm(seconds: float):
+    def fire(signum, frame):
+        raise CellTimeout(f"ran longer than {seconds:g} s")
+
+    signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+
+
+def _disarm():
+    signal.setitimer(signal.ITIMER_REAL, 0)
+
+
+# --- limits and the notebook ------------------------------------------------------------
+def set_limits(limits: dict) -> None:
+    """Hard limits for this process and all it starts (they cannot be raised again)."""
+    names = {"cpu_s": resource.RLIMIT_CPU, "memory": resource.RLIMIT_AS, "processes": resource.RLIMIT_NPROC,
+             "open_files": resource.RLIMIT_NOFILE, "file_size": resource.RLIMIT_FSIZE}
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    for key, which in names.items():
+        if limits.get(key):
+            value = int(limits[key])
+            resource.setrlimit(which, (value, value))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead
+
+
+def _stub_otter() -> None:
+    """The student edition's ``import otter; grader = otter.Notebook(...)``, ``grader.check(...)``:
+    public checks are for the student's own kernel; here they do nothing."""
+    class Notebook:
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def check(self, *args, **kwargs):
+            return None
+
+        check_all = export = to_pdf = check
+
+    module = types.ModuleType("otter")
+    module.Notebook = Notebook
+    sys.modules["otter"] = module
+
+
+class CappedStream:
+    """What the submission prints: kept up to a limit, then dropped with one note."""
+
+    def __init__(self, stream, limit: int):
+        self._stream, self._left, self._noted = stream, limit, False
+
+    def write(self, text):
+        n = len(text)
+        try:
+            if self._left >= n:
+                self._left -= n
+                return self._stream.write(text)
+            if self._left > 0:
+                self._stream.write(text[: self._left])
+                self._left = 0
+            if not self._noted:
+                self._noted = True
+                self._stream.write("\n[output truncated by the grader]\n")
+        except OSError:  # the log is full (file-size limit)
+            self._left = 0
+        return n
+
+    def flush(self):
+        try:
+            self._stream.flush()
+        except OSError:
+            pass
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
+
+
+def _refuse(what: str):
+    def refuse(*args, **kwargs):
+        raise RuntimeError(f"{what} is not allowed in a graded notebook")
+    return refuse
+
+
+def run_cells(shell, cells: list[str], cell_timeout: float) -> dict:
+    errors, timed_out = [], []
+    for index, source in cells:
+        try:
+            _alarm(cell_timeout)
+            result = shell.run_cell(source, store_history=False, silent=False)
+        except CellTimeout:
+            result = None
+            timed_out.append(index)
+        finally:
+            _disarm()
+        if result is None:
+            continue
+        exc = result.error_before_exec or result.error_in_exec
+        if isinstance(exc, CellTimeout):
+            timed_out.append(index)
+        elif exc is not None:
+            errors.append(f"cell {index}: {type(exc).__name__}: {_short(exc, 200)}")
+        sys.stdout.flush()
+    return {"errors": errors, "timed_out": timed_out}
+
+
+# --- references the grader sends (callables it names) ------------------------------------
+ALLOWED_MODULES = ("numpy", "math", "scipy.special", "torch")
+
+
+def _resolve(tag: str, obj: dict):
+    if tag == "$ref":
+        module, _, attr = str(obj["$ref"]).rpartition(".")
+        if module not in ALLOWED_MODULES:
+            raise wire.WireError(f"the grader may only pass functions of {ALLOWED_MODULES}")
+        return getattr(importlib.import_module(module), attr)
+    if tag == "$acts":
+        import acts
+
+        form = obj.get("form")
+        if form not in ("f", "df", "torch", "jacobian"):
+            raise wire.WireError(f"unknown acts form {form!r}")
+        return getattr(acts.get(str(obj["$acts"])), form)
+    if tag == "$partial":
+        func = wire.decode(obj["$partial"], _resolve)
+        args = wire.decode(obj.get("args", []), _resolve)
+        kwargs = wire.decode(obj.get("kwargs", {"$dict": {}}), _resolve)
+        return functools.partial(func, *args, **kwargs)
+    if tag == "$handle":
+        return HANDLES[int(obj["$handle"])]
+    raise wire.WireError(f"unknown value tag {tag!r}")
+
+
+HANDLES: dict[int, object] = {}
+
+
+def _handle_for(value):
+    """Values that cannot cross as data go back as a handle the grader can call."""
+    import torch
+
+    if not callable(value):
+        return None
+    HANDLES[id(value)] = value
+    reply = {"$handle": id(value), "kind": "callable"}
+    if isinstance(value, torch.nn.Module):
+        reply["kind"] = "module"
+        reply["params"] = {name: wire.encode(p) for name, p in value.named_parameters()}
+    return reply
+
+
+# --- tripwires --------------------------------------------------------------------------
+TRIPPED: list[str] = []
+
+
+def _tripwire(label: str, question: str):
+    def tripwire(*args, **kwargs):
+        TRIPPED.append(label)
+        raise ReferenceBlocked(f"{label} is a reference implementation of what question {question} asks for; "
+                               "it is not available while the question is graded")
+    tripwire.__name__ = label.rsplit(".", 1)[-1].rsplit(":", 1)[-1]
+    return tripwire
+
+
+def _targets(spec: str) -> list[tuple[object, str, object]]:
+    """(owner, attribute, original) for every place a reference spec names."""
+    found = []
+    if spec.startswith("acts:"):
+        import acts
+
+        a = acts.get(spec[5:])
+        for attr in ("f", "df", "torch", "module", "jacobian", "jvp"):
+            if callable(getattr(a, attr, None)):
+                found.append((a, attr, getattr(a, attr)))
+        raw = [getattr(a, attr) for attr in ("_f", "_df", "_jvp") if callable(getattr(a, attr, None))]
+        for name, module in list(sys.modules.items()):
+            if name == "acts" or name.startswith("acts."):
+                for attr, value in list(vars(module).items()):
+                    if any(value is r for r in raw):
+                        found.append((module, attr, value))
+        return found
+    parts = spec.split(".")
+    for cut in range(len(parts) - 1, 0, -1):
+        try:
+            owner = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:-1]:
+            owner = getattr(owner, attr)
+        found.append((owner, parts[-1], getattr(owner, parts[-1])))
+        return found
+    raise ValueError(f"cannot find the reference {spec!r}")
+
+
+def install_tripwires(specs: list[str], question: str, namespace: dict) -> None:
+    originals: dict[int, object] = {}
+    for spec in specs:
+        for owner, attr, original in _targets(spec):
+            wire_fn = _tripwire(spec, question)
+            setattr(owner, attr, wire_fn)
+            originals[id(original)] = wire_fn
+            underlying = getattr(original, "__func__", None)  # a bound method's function
+            if underlying is not None:
+                originals.setdefault(id(underlying), wire_fn)
+    if originals:
+        _replace_in(namespace, originals, namespace, set(), 0)
+
+
+def _replace_in(container, originals, namespace, seen, depth):
+    """Swap references to originals for their tripwires in the student's names, function
+    defaults and closures, and the functions of classes they define (a few levels deep)."""
+    if depth > 4 or id(container) in seen:
+        return
+    seen.add(id(container))
+    items = list(container.items()) if isinstance(container, dict) else list(enumerate(container))
+    for key, value in items:
+        if id(value) in originals:
+            try:
+                container[key] = originals[id(value)]
+            except TypeError:
+                pass
+            continue
+        if isinstance(value, (dict, list)):
+            _replace_in(value, originals, namespace, seen, depth + 1)
+        elif isinstance(value, types.FunctionType) and value.__globals__ is namespace:
+            _replace_in_function(value, originals, namespace, seen, depth + 1)
+        elif isinstance(value, type) and getattr(value, "__module__", None) == "__main__":
+            for attr, member in list(vars(value).items()):
+                func = getattr(member, "__func__", member)
+                if isinstance(func, types.FunctionType):
+                    _replace_in_function(func, originals, namespace, seen, depth + 1)
+                elif id(member) in originals:
+                    setattr(value, attr, originals[id(member)])
+
+
+def _replace_in_function(fn, originals, namespace, seen, depth):
+    if id(fn) in seen:
+        return
+    seen.add(id(fn))
+    swap = lambda v: originals.get(id(v), v)  # noqa: E731
+    if fn.__defaults__:
+        fn.__defaults__ = tuple(swap(v) for v in fn.__defaults__)
+    if fn.__kwdefaults__:
+        fn.__kwdefaults__ = {k: swap(v) for k, v in fn.__kwdefaults__.items()}
+    for cell in fn.__closure__ or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # an empty cell
+            continue
+        if id(value) in originals:
+            cell.cell_contents = originals[id(value)]
+        elif isinstance(value, types.FunctionType):
+            _replace_in_function(value, originals, namespace, seen, depth + 1)
+        elif isinstance(value, (dict, list)):
+            _replace_in(value, originals, namespace, seen, depth + 1)
+
+
+# --- calls ------------------------------------------------------------------------------
+def describe(namespace: dict, name: str) -> dict:
+    import torch
+
+    if not isinstance(name, str) or name not in namespace:
+        return {"kind": "missing"}
+    value = namespace[name]
+    if isinstance(value, type) and issubclass(value, torch.nn.Module):
+        return {"kind": "module_class"}
+    try:
+        return {"kind": "data", "value": wire.encode(value)}
+    except wire.WireError:
+        pass
+    if callable(value):
+        return {"kind": "callable"}
+    return {"kind": "unreadable", "type": type(value).__name__}
+
+
+def call(namespace: dict, request: dict, call_timeout: float) -> dict:
+    import numpy as np
+    import torch
+
+    target = request["target"]
+    fn = namespace[target["global"]] if "global" in target else HANDLES[int(target["handle"])]
+    args = wire.decode(request.get("args", []), _resolve)
+    kwargs = wire.decode(request.get("kwargs", {"$dict": {}}), _resolve)
+    params = wire.decode(request.get("params", {"$dict": {}}), _resolve)
+    grad_outputs = wire.decode(request["vjp"], _resolve) if request.get("vjp") is not None else None
+    if params:
+        with torch.no_grad():
+            own = dict(fn.named_parameters())
+            for name, value in params.items():
+                own[name].data = value.detach().clone()
+    TRIPPED.clear()
+    caught = []
+    try:
+        errstate = {k: v for k, v in (request.get("errstate") or {}).items()
+                    if k in ("divide", "over", "under", "invalid") and v in ("ignore", "warn", "raise")}
+        with warnings.catch_warnings(record=True) as caught, np.errstate(**errstate):
+            warnings.simplefilter("always")
+            _alarm(call_timeout)
+            result = fn(*args, **kwargs)
+            grads = None if grad_outputs is None else _vjp(fn, args, result, grad_outputs, params)
+            _disarm()
+    except BaseException as exc:  # the submission's own exception, whatever it is
+        _disarm()
+        return {"error": f"{type(exc).__name__}: {_short(exc)}", "tripped": list(TRIPPED),
+                "warnings": _warnings(caught)}
+    reply = {"tripped": list(TRIPPED), "warnings": _warnings(caught)}
+    try:
+        reply["value"] = wire.encode(result, _handle_for) if grads is None else None
+        if grads is not None:
+            reply["grads"] = wire.encode(grads)
+        reply["mutated"] = [[i, wire.encode_module(a)] for i, a in enumerate(args)
+                            if isinstance(a, torch.nn.Module) and wire._is_plain_layer(a)]
+    except wire.WireError as exc:
+        return {"error": f"the function returned something the grader cannot read: {exc}",
+                "tripped": list(TRIPPED), "warnings": reply["warnings"]}
+    return reply
+
+
+def _vjp(fn, args, result, grad_outputs, params):
+    """Gradients of the call's tensor outputs, contracted with grad_outputs, with respect to the
+    tensor arguments that require them (then the module's parameters)."""
+    import torch
+
+    outputs = result if isinstance(result, (tuple, list)) else (result,)
+    pairs = [(o, g) for o, g in zip(outputs, grad_outputs) if isinstance(o, torch.Tensor) and g is not None]
+    inputs = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
+    if isinstance(fn, torch.nn.Module) and params:
+        own = dict(fn.named_parameters())
+        inputs += [own[name] for name in params]
+    if not pairs or not inputs:
+        return [None] * len(inputs)
+    grads = torch.autograd.grad([o for o, _ in pairs], inputs, [g for _, g in pairs], allow_unused=True)
+    return list(grads)
+
+
+def _warnings(caught) -> list[list[str]]:
+    return [[w.category.__name__, _short(w.message, 200)] for w in (caught or [])[:20]]
+
+
+# --- the loop ---------------------------------------------------------------------------
+def serve_question(chan_in: int, chan_out: int, namespace: dict, request: dict) -> None:
+    """In the forked child: tripwires in, then the question's calls until end_question."""
+    try:
+        install_tripwires(request.get("references", []), request.get("name", "?"), namespace)
+        wire.send(chan_out, {"ok": True})
+    except Exception as exc:
+        wire.send(chan_out, {"ok": False, "error": f"{type(exc).__name__}: {exc}"})
+        _real_exit(0)
+    call_timeout = float(request.get("call_timeout", 30))
+    while True:
+        message = wire.receive(chan_in)
+        op = message.get("op")
+        if op == "end_question":
+            wire.send(chan_out, {"ok": True})
+            _real_exit(0)
+        try:
+            if op == "describe":
+                reply = describe(namespace, message.get("name"))
+            elif op == "call":
+                reply = call(namespace, message, call_timeout)
+            else:
+                reply = {"error": f"unknown request {op!r}"}
+        except BaseException as exc:  # the grader's request could not be served
+            reply = {"error": f"{type(exc).__name__}: {_short(exc)}", "tripped": list(TRIPPED)}
+        wire.send(chan_out, reply)
+
+
+def main(argv: list[str]) -> int:
+    chan_in, chan_out = int(argv[0]), int(argv[1])
+    for fd in (chan_in, chan_out):
+        os.set_inheritable(fd, False)  # programs the submission starts do not get the channel
+    hello = wire.receive(chan_in)
+    set_limits(hello.get("limits", {}))
+    os.environ.setdefault("MPLBACKEND", "Agg")
+    _stub_otter()
+    import numpy  # noqa: F401  (imported once, before the submission, for every question's fork)
+    import torch
+
+    torch.set_num_threads(1)
+    from IPython.core.interactiveshell import InteractiveShell
+
+    shell = InteractiveShell.instance(colors="nocolor")
+    namespace = shell.user_ns
+    sys.stdout = CappedStream(sys.stdout, MAX_OUTPUT)
+    sys.stderr = CappedStream(sys.stderr, MAX_OUTPUT)
+    # so that a stray exit ends the cell, not the grading (the runner keeps the real ones)
+    os._exit, os.abort = _refuse("os._exit()"), _refuse("os.abort()")
+    wire.send(chan_out, {"ok": True, "pid": os.getpid()})
+    while True:
+        message = wire.receive(chan_in)
+        op = message.get("op")
+        if op == "run":
+            reply = run_cells(shell, message["cells"], float(message.get("cell_timeout", 60)))
+            wire.send(chan_out, reply)
+        elif op == "question":
+            sys.stdout.flush()
+            child = os.fork()
+            if child == 0:
+                serve_question(chan_in, chan_out, namespace, message)
+                _real_exit(0)
+            _, status = os.waitpid(child, 0)
+            wire.send(chan_out, {"ready": True, "status": status})
+        elif op == "exit":
+            wire.send(chan_out, {"ok": True})
+            return 0
+        else:
+            wire.send(chan_out, {"error": f"unknown request {op!r}"})
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

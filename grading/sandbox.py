@@ -1,0 +1,214 @@
+"""The sandbox a submission runs in: bubblewrap, an unprivileged user, no network.
+
+:func:`start` launches :mod:`grading.runner` in a sandbox and returns a :class:`Sandbox` with the
+two ends of its channel. What the submission gets:
+
+* a user of its own: uid ``60000 + slot`` when the grader runs as root (the sandbox is built as
+  root, then ``setpriv`` drops every capability and switches user before Python starts), else
+  uid 65534 in a user namespace of the teacher's account;
+* new PID, network (loopback only), IPC and UTS namespaces: it sees only its own processes, reaches
+  nothing, and when the runner ends the kernel kills every process it started, daemons included;
+* a file system of read-only binds, only what Python needs: the system (``/usr``), the Python
+  installation, the virtual environment, and the ``acts`` and ``grading`` packages; a private
+  ``/tmp`` (tmpfs, size-limited), which is its home and is gone with the sandbox. The course's
+  assignment sources, the built autograders and the teacher's files are not in it;
+* hard limits (set by the runner before any submission code runs) on CPU time, address space,
+  processes, open files and file size; a wall-clock limit enforced from outside.
+
+Without bubblewrap, or without user namespaces when not root, :func:`check` says what is missing
+and how to allow it; the grader then refuses to start unless the teacher asks for
+``--unsafe-no-sandbox`` (a plain subprocess, marked on every row).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from . import ROOT
+
+FIRST_UID = 60000
+NOBODY = 65534
+TMP_BYTES = 256 * 2**20
+
+
+class SandboxUnavailable(RuntimeError):
+    pass
+
+
+def _python_paths() -> list[Path]:
+    """What the interpreter and the course's packages are read from."""
+    paths = {Path(sys.base_prefix).resolve(), Path(sys.prefix).resolve()}
+    exe = Path(sys.executable)
+    paths.add(exe.parent.resolve())
+    paths.add(exe.resolve().parent.parent)
+    for package in ("acts", "grading"):
+        paths.add((ROOT / package).resolve())
+    # keep the smallest set: drop paths inside another one
+    ordered = sorted(paths, key=lambda p: len(p.parts))
+    kept: list[Path] = []
+    for p in ordered:
+        if str(p).startswith("/usr/") or p == Path("/usr"):
+            continue
+        if not any(p == k or k in p.parents for k in kept):
+            kept.append(p)
+    return kept
+
+
+def _dirs_for(path: Path) -> list[str]:
+    """bwrap arguments creating each missing parent of ``path`` world-readable (bwrap makes
+    them 0700 otherwise, which an unprivileged user cannot cross)."""
+    out = []
+    for parent in reversed(path.parents):
+        if str(parent) in ("/", "/usr") or str(parent).startswith("/usr/"):
+            continue
+        out += ["--perms", "0755", "--dir", str(parent)]
+    return out
+
+
+def command(slot: int, argv: list[str], *, as_root: bool | None = None) -> list[str]:
+    """The bwrap command line that runs ``argv`` in a fresh sandbox."""
+    bwrap = shutil.which("bwrap")
+    if bwrap is None:
+        raise SandboxUnavailable("bubblewrap (bwrap) is not installed")
+    as_root = os.geteuid() == 0 if as_root is None else as_root
+    cmd = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
+           "--die-with-parent", "--new-session"]
+    if as_root:
+        cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    else:
+        cmd += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    cmd += ["--ro-bind", "/usr", "/usr"]
+    for link in ("lib", "lib64", "bin", "sbin", "lib32", "libx32"):
+        target = Path("/") / link
+        if target.is_symlink():
+            cmd += ["--symlink", os.readlink(target), f"/{link}"]
+        elif target.is_dir():
+            cmd += ["--ro-bind", str(target), f"/{link}"]
+    made: set[str] = set()
+    for path in _python_paths():
+        for arg in _chunks(_dirs_for(path), 4):
+            if arg[3] not in made:
+                made.add(arg[3])
+                cmd += arg
+        cmd += ["--ro-bind", str(path), str(path)]
+    cmd += ["--proc", "/proc", "--dev", "/dev",
+            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp",
+            "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+            "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "MPLBACKEND", "Agg",
+            "--setenv", "MPLCONFIGDIR", "/tmp", "--setenv", "OMP_NUM_THREADS", "1",
+            "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "PYTHONPATH", str(ROOT),
+            "--setenv", "LANG", "C.UTF-8"]
+    if as_root:
+        uid = str(FIRST_UID + slot)
+        cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
+                "--bounding-set=-all", "--no-new-privs"]
+    return cmd + argv
+
+
+def _chunks(items: list[str], n: int) -> list[list[str]]:
+    return [items[i:i + n] for i in range(0, len(items), n)]
+
+
+def check() -> str | None:
+    """None if a sandbox can be started here, else what is missing and how to allow it."""
+    try:
+        cmd = command(0, [sys.executable, "-c", "import os; assert os.getuid() != 0"])
+    except SandboxUnavailable:
+        return ("bubblewrap is not installed. Install it (Debian/Ubuntu: `apt-get install bubblewrap`; "
+                "`make setup` does this when run as root), or grade with --unsafe-no-sandbox for your own "
+                "testing only.")
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    if done.returncode == 0:
+        return None
+    why = (done.stderr or done.stdout).strip().splitlines()[-1:] or ["(no message)"]
+    hint = ("run the grader as root, or allow unprivileged user namespaces "
+            "(`sysctl -w kernel.unprivileged_userns_clone=1`, or on Ubuntu 24.04 "
+            "`sysctl -w kernel.apparmor_restrict_unprivileged_userns=0`)") if os.geteuid() != 0 else \
+        "check that the kernel allows mount and PID namespaces (containers may need --privileged or a seccomp profile that allows them)"
+    return f"the sandbox could not start ({why[0]}): {hint}."
+
+
+@dataclass
+class Sandbox:
+    process: subprocess.Popen
+    to_runner: int
+    from_runner: int
+    log_path: Path
+    workdir: Path
+    uid: int | None
+
+    def log_tail(self, n: int = 800) -> str:
+        try:
+            data = self.log_path.read_bytes()
+        except OSError:
+            return ""
+        return data[-n:].decode("utf-8", "replace").strip()
+
+    def close(self) -> None:
+        """Stop the runner and everything it started; remove the sandbox's files."""
+        for fd in (self.to_runner, self.from_runner):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
+        if self.process.poll() is None:
+            try:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            except OSError:
+                pass
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            pass
+        if self.uid is not None:
+            kill_user(self.uid)
+        shutil.rmtree(self.workdir, ignore_errors=True)
+
+
+def kill_user(uid: int) -> list[int]:
+    """SIGKILL every process of ``uid`` (a sandbox's own user); return their pids."""
+    killed = []
+    for p in Path("/proc").iterdir():
+        if not p.name.isdigit():
+            continue
+        try:
+            if (p / "status").read_text().split("Uid:")[1].split()[0] == str(uid):
+                os.kill(int(p.name), signal.SIGKILL)
+                killed.append(int(p.name))
+        except (OSError, IndexError, ValueError):
+            pass
+    return killed
+
+
+def start(slot: int, *, unsafe: bool = False) -> Sandbox:
+    """The runner, started in a sandbox (or, unsafe, as a plain child process)."""
+    workdir = Path(tempfile.mkdtemp(prefix="sandbox-"))
+    log_path = workdir / "output.log"
+    to_r, to_runner = os.pipe()
+    from_runner, from_w = os.pipe()
+    argv = [sys.executable, "-m", "grading.runner", str(to_r), str(from_w)]
+    uid = None
+    if unsafe:
+        cmd = argv
+        env = {"HOME": str(workdir), "TMPDIR": str(workdir), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg",
+               "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
+    else:
+        cmd = command(slot, argv)
+        env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # bwrap's own environment: nothing of the grader's
+        if os.geteuid() == 0:
+            uid = FIRST_UID + slot
+            kill_user(uid)  # a leftover of an earlier run under the same slot
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+                                   pass_fds=(to_r, from_w), start_new_session=True, env=env,
+                                   cwd=workdir if unsafe else None)
+    os.close(to_r)
+    os.close(from_w)
+    return Sandbox(process, to_runner, from_runner, log_path, workdir, uid)

@@ -1,0 +1,282 @@
+"""The channel between the grader and a sandboxed submission: frames of JSON, arrays as .npy.
+
+Nothing that crosses it can execute code on the receiving side: a frame is a 4-byte length and
+UTF-8 JSON; arrays travel as ``.npy`` bytes loaded with ``allow_pickle=False`` and only with
+numeric or boolean dtypes; torch tensors and the few torch layers the assignments pass around
+(``nn.Sequential`` of ``nn.Linear`` and parameter-free activations) are rebuilt from arrays and a
+whitelist of class names. Everything else is refused with :class:`WireError`.
+
+The same module runs on both sides: the grader decodes what the submission sends with it, and
+the sandbox decodes the grader's test inputs with it.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import select
+import struct
+import time
+
+import numpy as np
+
+MAX_FRAME = 64 * 2**20  # bytes in one message
+MAX_DEPTH = 32
+NUMERIC_KINDS = set("biufc")
+# parameter-free layers that may cross as data (constructor arguments as JSON)
+LAYERS = {"ReLU": (), "Tanh": (), "Sigmoid": (), "GELU": ("approximate",), "SiLU": (), "Mish": (),
+          "Identity": (), "ELU": ("alpha",), "SELU": (), "LeakyReLU": ("negative_slope",),
+          "Softplus": ("beta", "threshold"), "Softmax": ("dim",), "LogSoftmax": ("dim",)}
+
+
+class WireError(Exception):
+    """A message that is not in the channel's format, or a value that cannot cross it."""
+
+
+# --- frames -----------------------------------------------------------------------------
+def send(fd: int, message: dict) -> None:
+    data = json.dumps(message, allow_nan=True, separators=(",", ":")).encode()
+    if len(data) > MAX_FRAME:
+        raise WireError(f"message of {len(data)} bytes exceeds the limit of {MAX_FRAME}")
+    _write_all(fd, struct.pack(">I", len(data)) + data)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        n = os.write(fd, view)
+        view = view[n:]
+
+
+def receive(fd: int, timeout: float | None = None) -> dict:
+    """One message; TimeoutError when none is complete within ``timeout`` seconds."""
+    deadline = None if timeout is None else time.monotonic() + timeout
+    (size,) = struct.unpack(">I", _read_exactly(fd, 4, deadline))
+    if size > MAX_FRAME:
+        raise WireError(f"a frame of {size} bytes exceeds the limit of {MAX_FRAME}")
+    try:
+        message = json.loads(_read_exactly(fd, size, deadline).decode())
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise WireError(f"a frame that is not JSON: {exc}") from None
+    if not isinstance(message, dict):
+        raise WireError("a frame that is not a JSON object")
+    return message
+
+
+def _read_exactly(fd: int, n: int, deadline: float | None) -> bytes:
+    chunks, left = [], n
+    while left:
+        if deadline is not None:
+            wait = deadline - time.monotonic()
+            if wait <= 0 or not select.select([fd], [], [], wait)[0]:
+                raise TimeoutError("no reply in time")
+        chunk = os.read(fd, min(left, 2**20))
+        if not chunk:
+            raise EOFError("the other side closed the channel")
+        chunks.append(chunk)
+        left -= len(chunk)
+    return b"".join(chunks)
+
+
+# --- values -----------------------------------------------------------------------------
+def _array_bytes(a: np.ndarray) -> str:
+    buf = io.BytesIO()
+    np.save(buf, a if a.flags.c_contiguous else a.copy(order="C"), allow_pickle=False)
+    return base64.b64encode(buf.getvalue()).decode("ascii")
+
+
+def _array_from(text) -> np.ndarray:
+    if not isinstance(text, str):
+        raise WireError("array data must be a base64 string")
+    try:
+        a = np.load(io.BytesIO(base64.b64decode(text, validate=True)), allow_pickle=False)
+    except Exception as exc:  # malformed header, object dtype, truncated data, ...
+        raise WireError(f"not a numeric .npy array: {type(exc).__name__}: {exc}") from None
+    if not isinstance(a, np.ndarray) or a.dtype.kind not in NUMERIC_KINDS or a.dtype.fields is not None:
+        raise WireError("only arrays of numbers or booleans can cross the channel")
+    return a
+
+
+def encode(value, refs=None, depth: int = 0):
+    """A JSON-able form of ``value``. ``refs(value)`` may return a JSON form for values the
+    caller knows how to name (callables); otherwise they raise WireError."""
+    if depth > MAX_DEPTH:
+        raise WireError("the value is nested too deeply")
+    if value is None or isinstance(value, (bool, str)):
+        return value
+    if type(value) is int:
+        return value if -2**63 <= value < 2**63 else {"$bigint": str(value)}
+    if type(value) is float:
+        return value
+    if isinstance(value, np.ndarray):
+        if value.dtype.kind not in NUMERIC_KINDS:
+            raise WireError(f"an array of dtype {value.dtype} cannot cross the channel; use numbers")
+        return {"$nd": _array_bytes(value)}
+    if isinstance(value, np.generic):
+        if value.dtype.kind not in NUMERIC_KINDS:
+            raise WireError(f"a {type(value).__name__} cannot cross the channel")
+        return {"$np": _array_bytes(np.asarray(value))}
+    if isinstance(value, (int, float, complex)):  # subclasses (bool handled above)
+        return encode(complex(value) if isinstance(value, complex) else
+                      (int(value) if isinstance(value, int) else float(value)), refs, depth + 1)
+    if isinstance(value, tuple):
+        return {"$tuple": [encode(v, refs, depth + 1) for v in value]}
+    if isinstance(value, list):
+        return [encode(v, refs, depth + 1) for v in value]
+    if isinstance(value, (set, frozenset)):
+        return {"$set": [encode(v, refs, depth + 1) for v in value], "frozen": isinstance(value, frozenset)}
+    if isinstance(value, dict):
+        if not all(isinstance(k, str) for k in value):
+            raise WireError("dict keys must be strings to cross the channel")
+        return {"$dict": {k: encode(v, refs, depth + 1) for k, v in value.items()}}
+    if isinstance(value, complex):
+        return {"$complex": [value.real, value.imag]}
+    torch = _torch()
+    if torch is not None:
+        if isinstance(value, torch.Tensor):
+            return _encode_tensor(value)
+        if isinstance(value, torch.nn.Module) and _is_plain_layer(value):
+            return encode_module(value)
+    if refs is not None:
+        named = refs(value)
+        if named is not None:
+            return named
+    raise WireError(f"a value of type {type(value).__name__} cannot cross the channel")
+
+
+def _encode_tensor(t) -> dict:
+    d = t.detach()
+    if str(d.dtype) == "torch.bfloat16":  # numpy has no bfloat16
+        raise WireError("bfloat16 tensors cannot cross the channel; convert to float32")
+    return {"$tensor": _array_bytes(d.cpu().numpy()), "requires_grad": bool(t.requires_grad),
+            "grad": None if t.grad is None else _array_bytes(t.grad.detach().cpu().numpy())}
+
+
+def _is_plain_layer(m) -> bool:
+    torch = _torch()
+    if type(m) is torch.nn.Sequential:
+        return all(_is_plain_layer(c) for c in m)
+    if type(m) is torch.nn.Linear:
+        return True
+    return type(m).__name__ in LAYERS and type(m) is getattr(torch.nn, type(m).__name__)
+
+
+def encode_module(m) -> dict:
+    torch = _torch()
+    if type(m) is torch.nn.Sequential:
+        return {"$module": "Sequential", "children": [encode_module(c) for c in m]}
+    if type(m) is torch.nn.Linear:
+        return {"$module": "Linear", "weight": _encode_tensor(m.weight),
+                "bias": None if m.bias is None else _encode_tensor(m.bias)}
+    name = type(m).__name__
+    return {"$module": name, "args": {k: getattr(m, k) for k in LAYERS[name]}}
+
+
+def decode(obj, resolve=None, depth: int = 0):
+    """The value that :func:`encode` encoded. ``resolve(tag, payload)`` turns the caller's named
+    references back into objects; without it they raise WireError."""
+    if depth > MAX_DEPTH:
+        raise WireError("the value is nested too deeply")
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, list):
+        return [decode(v, resolve, depth + 1) for v in obj]
+    if not isinstance(obj, dict) or len(obj) == 0:
+        raise WireError("a value that is not in the channel's format")
+    tag = next(iter(obj))
+    if not tag.startswith("$"):
+        raise WireError("a value that is not in the channel's format")
+    payload = obj[tag]
+    if tag == "$nd":
+        return _array_from(payload)
+    if tag == "$np":
+        return _array_from(payload)[()]
+    if tag == "$tuple" and isinstance(payload, list):
+        return tuple(decode(v, resolve, depth + 1) for v in payload)
+    if tag == "$set" and isinstance(payload, list):
+        items = [decode(v, resolve, depth + 1) for v in payload]
+        try:
+            return frozenset(items) if obj.get("frozen") else set(items)
+        except TypeError:
+            raise WireError("a set of values that cannot be in a set") from None
+    if tag == "$dict" and isinstance(payload, dict):
+        return {str(k): decode(v, resolve, depth + 1) for k, v in payload.items()}
+    if tag == "$bigint" and isinstance(payload, str) and len(payload) < 400:
+        return int(payload)
+    if tag == "$complex" and isinstance(payload, list) and len(payload) == 2:
+        return complex(float(payload[0]), float(payload[1]))
+    if tag == "$tensor":
+        return _decode_tensor(obj)
+    if tag == "$module":
+        return decode_module(obj)
+    if resolve is not None:
+        return resolve(tag, obj)
+    raise WireError(f"unknown value tag {tag!r}")
+
+
+def _decode_tensor(obj: dict):
+    torch = _torch()
+    if torch is None:
+        raise WireError("a tensor, but torch is not installed")
+    t = torch.from_numpy(_array_from(obj["$tensor"]).copy())
+    if obj.get("requires_grad"):
+        if not (t.is_floating_point() or t.is_complex()):
+            raise WireError("only floating-point tensors can require gradients")
+        t.requires_grad_(True)
+    if obj.get("grad") is not None:
+        g = torch.from_numpy(_array_from(obj["grad"]).copy())
+        if g.shape != t.shape or g.dtype != t.dtype or not t.requires_grad:
+            raise WireError("a gradient that does not match its tensor")
+        t.grad = g
+    return t
+
+
+def decode_module(obj: dict):
+    torch = _torch()
+    kind = obj.get("$module")
+    if kind == "Sequential":
+        children = obj.get("children")
+        if not isinstance(children, list):
+            raise WireError("a Sequential without a list of children")
+        return torch.nn.Sequential(*(decode_module(c) for c in children))
+    if kind == "Linear":
+        weight = _decode_tensor(obj["weight"])
+        bias = None if obj.get("bias") is None else _decode_tensor(obj["bias"])
+        if weight.dim() != 2 or (bias is not None and bias.shape != weight.shape[:1]):
+            raise WireError("a Linear layer with inconsistent shapes")
+        layer = torch.nn.Linear(1, 1, bias=bias is not None, device="meta")
+        layer.weight = torch.nn.Parameter(weight.detach(), requires_grad=weight.requires_grad)
+        layer.weight.grad = weight.grad
+        if bias is not None:
+            layer.bias = torch.nn.Parameter(bias.detach(), requires_grad=bias.requires_grad)
+            layer.bias.grad = bias.grad
+        layer.in_features, layer.out_features = weight.shape[1], weight.shape[0]
+        return layer
+    if kind in LAYERS:
+        args = obj.get("args") or {}
+        if not isinstance(args, dict) or set(args) - set(LAYERS[kind]) or \
+                not all(v is None or isinstance(v, (int, float, str, bool)) for v in args.values()):
+            raise WireError(f"bad arguments for a {kind} layer")
+        return getattr(torch.nn, kind)(**args)
+    raise WireError(f"a layer of kind {kind!r} cannot cross the channel")
+
+
+def copy_module_state(source, target) -> None:
+    """Make ``target``'s parameters (values and .grad) those of ``source`` (same structure)."""
+    torch = _torch()
+    with torch.no_grad():
+        for (name, p), q in zip(target.named_parameters(), source.parameters(), strict=True):
+            if p.shape != q.shape:
+                raise WireError(f"parameter {name} came back with another shape")
+            p.copy_(q)
+            p.grad = None if q.grad is None else q.grad.to(p.dtype).clone()
+
+
+def _torch():
+    try:
+        import torch
+    except ImportError:  # pragma: no cover - torch is a course requirement
+        return None
+    return torch

@@ -1,0 +1,6 @@
+def sigmoid(x):
+    while True:
+        try:
+            pass
+        except BaseException:
+            pass
