@@ -12,7 +12,7 @@ NBVAL     := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanit
 JB_BUILD  := .venv/bin/jupyter-book build . --all -W -n --keep-going --quiet
 JUPYTERLAB := jupyterlab==4.6.6
 
-.PHONY: setup vendor browser book site test test-acts tune accuracy serve lab execute student grade bench clean help
+.PHONY: grade-bench setup vendor browser sandbox book site test test-acts tune accuracy serve lab execute student grade bench clean help
 
 help:
 	@echo "make book   - set up, build the site offline, print where to open it"
@@ -24,10 +24,12 @@ help:
 	@echo "make tune   - choose the labs' learning rates on validation data (acts/lab_tuning.json)"
 	@echo "make student - student notebooks + autograder zips under _build/exercises/"
 	@echo "make grade SUBMISSIONS=dir - grade every notebook in dir -> dir/grades.csv"
+	@echo "make grade-bench - time the grading of a generated class of 200"
 
-# Set-up: the venv, the vendored browser libraries (MathJax, RequireJS, widgets) and,
-# for the browser test, Debian's chromium. Each step skips when already done.
-setup: $(STAMP) vendor browser
+# Set-up: the venv, the vendored browser libraries (MathJax, RequireJS, widgets), Debian's
+# chromium for the browser test and bubblewrap for the grader's sandbox. Each step skips when
+# already done.
+setup: $(STAMP) vendor browser sandbox
 
 $(STAMP): requirements.txt pyproject.toml
 	test -x $(PY) || python3 -m venv .venv
@@ -40,6 +42,9 @@ vendor:
 
 browser:
 	@scripts/install_browser.sh
+
+sandbox:
+	@scripts/install_sandbox.sh
 
 # The site: notebooks are rendered with their committed outputs (no kernel runs).
 site: $(STAMP) vendor
@@ -60,7 +65,7 @@ LAB_RESULTS  := _build/lab-results
 test: setup
 	$(JB_BUILD)
 	rm -rf $(LAB_RESULTS)
-	$(TEST_KERNELS) ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_SITE=1 \
+	$(TEST_KERNELS) ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_SITE=1 ACTS_REQUIRE_SANDBOX=1 \
 	  $(PY) -m pytest tests $(NB_DIRS) $(NBVAL) -n 2 --dist loadfile -q --ignore=tests/test_lab_results.py
 	ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_LAB_RESULTS=1 $(PY) -m pytest tests/test_lab_results.py -q
 
@@ -111,7 +116,12 @@ $(STUDENT_STAMP): $(ASSIGNMENT_SOURCES) $(wildcard grading/*.py) | $(STAMP)
 	$(PY) -m grading student
 	@touch $@
 
-grade: $(STAMP) $(STUDENT_STAMP)
+# `make grade-bench`: a generated class of 200 submissions of one assignment, graded as `make
+# grade` does; prints the time per submission (BENCH_ARGS="--all -n 20" for every assignment).
+grade-bench: $(STAMP) $(STUDENT_STAMP) sandbox
+	$(PY) -m grading bench $(BENCH_ARGS)
+
+grade: $(STAMP) $(STUDENT_STAMP) sandbox
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=<folder> [ASSIGNMENT=<name>] [JOBS=n] [TIMEOUT=s]"; exit 2; }
 	$(PY) -m grading grade "$(SUBMISSIONS)"$(if $(ASSIGNMENT), --assignment $(ASSIGNMENT))$(if $(JOBS), --jobs $(JOBS))$(if $(TIMEOUT), --timeout $(TIMEOUT))
 

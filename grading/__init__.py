@@ -10,11 +10,13 @@ notebook (no solutions, no hidden tests), the solution notebook and the autograd
 zip ``<name>-autograder.zip``; it also refreshes the copies of the student notebooks
 that the book shows (``exercises/student/``).
 
-``grade`` grades every submission in a folder with otter's local runner
-(``otter run``: no docker), in parallel, each in its own temporary copy and under a
-time limit, and writes ``grades.csv`` and one feedback file per submission. See
-``exercises/teacher_guide.md`` for the workflow and for what is and is not isolated
-on a local run.
+``grade`` grades every submission in a folder and writes ``grades.csv`` and one feedback file
+per submission. Student code and the grade never share a process: each submission runs in a
+sandbox (:mod:`grading.sandbox`: bubblewrap, its own unprivileged user, no network, read-only
+files, limits) under :mod:`grading.runner`; the tests, hidden cases included, run in the grader's
+worker processes (:mod:`grading.trusted`), which call the submission's functions through a
+channel that carries only data (:mod:`grading.wire`, :mod:`grading.remote`). See
+``exercises/teacher_guide.md`` ("What is isolated").
 """
 
 from pathlib import Path

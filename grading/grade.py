@@ -2,11 +2,11 @@
 
 Every ``.ipynb`` under the folder (``feedback/`` and checkpoints excepted) gets one row
 in ``<folder>/grades.csv`` and one feedback file ``<folder>/feedback/<file>.txt``,
-whatever the notebook does. The submissions themselves are only read: each one is
-copied, with a copy of its autograder, into a fresh temporary folder, graded there by
-a separate worker process (:mod:`grading.worker`, which calls otter's local runner)
-and the folder is deleted afterwards. Workers run in parallel, one per core by
-default, each under a time limit.
+whatever the notebook does. The submissions themselves are only read. Worker processes (one
+per core by default) grade them in parallel: each submission's code cells run in a fresh
+sandbox, the tests run in the worker (:mod:`grading.trusted`), under a time limit per
+submission, per cell and per graded call. Grading refuses to start where no sandbox can be
+made, unless ``--unsafe-no-sandbox`` is given (every row then says so).
 
 Which assignment a notebook belongs to: the name otter wrote into the student
 notebook's metadata (``metadata.otter.assignment_name``); if that is missing, an
@@ -14,10 +14,11 @@ assignment name in the file name. If the teacher says which assignment the folde
 holds (``ASSIGNMENT=...``, or a sub-folder named after an assignment), a notebook of
 another assignment gets the status ``wrong_assignment`` instead of a grade.
 
-Statuses: ``ok`` (graded; the reason lists cells that raised), ``timeout`` (a cell
-was interrupted at the per-cell limit, the rest was graded; or the whole submission
-passed the time limit and was stopped: 0 points), ``crashed`` (the kernel died, e.g.
-killed by a signal: 0 points), ``empty`` (no code), ``invalid`` (not a notebook),
+Statuses: ``ok`` (graded; the reason lists cells that raised and questions that called a
+reference implementation), ``timeout`` (a cell was interrupted at the per-cell limit, the rest
+was graded; or the whole submission passed the time limit and was stopped: 0 points),
+``crashed`` (the submission's process died or stopped answering: the questions graded before
+keep their points, the others get 0), ``empty`` (no code), ``invalid`` (not a notebook),
 ``wrong_assignment``, ``unknown_assignment``, ``error`` (the grader itself failed on
 this submission; the message says why).
 """

@@ -1,4 +1,4 @@
-"""One fix to nbclient's kernel client, shared by ``make execute`` and the grader."""
+"""One fix to nbclient's kernel client, for `make execute` (scripts/execute_notebooks.py)."""
 
 from __future__ import annotations
 

@@ -22,6 +22,7 @@ and how to allow it; the grader then refuses to start unless the teacher asks fo
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
 import signal
@@ -48,8 +49,10 @@ def _python_paths() -> list[Path]:
     exe = Path(sys.executable)
     paths.add(exe.parent.resolve())
     paths.add(exe.resolve().parent.parent)
-    for package in ("acts", "grading"):
-        paths.add((ROOT / package).resolve())
+    paths.add((ROOT / "grading").resolve())  # the runner (PYTHONPATH is ROOT)
+    acts = importlib.util.find_spec("acts")  # where this interpreter imports the course package from
+    if acts is not None and acts.origin:
+        paths.add(Path(acts.origin).resolve().parent)
     # keep the smallest set: drop paths inside another one
     ordered = sorted(paths, key=lambda p: len(p.parts))
     kept: list[Path] = []
@@ -59,6 +62,11 @@ def _python_paths() -> list[Path]:
         if not any(p == k or k in p.parents for k in kept):
             kept.append(p)
     return kept
+
+
+def python() -> str:
+    """This interpreter, named through the real path of its environment (what the sandbox binds)."""
+    return str(Path(sys.prefix).resolve() / "bin" / Path(sys.executable).name)
 
 
 def _dirs_for(path: Path) -> list[str]:
@@ -119,7 +127,7 @@ def _chunks(items: list[str], n: int) -> list[list[str]]:
 def check() -> str | None:
     """None if a sandbox can be started here, else what is missing and how to allow it."""
     try:
-        cmd = command(0, [sys.executable, "-c", "import os; assert os.getuid() != 0"])
+        cmd = command(0, [python(), "-c", "import os; assert os.getuid() != 0"])
     except SandboxUnavailable:
         return ("bubblewrap is not installed. Install it (Debian/Ubuntu: `apt-get install bubblewrap`; "
                 "`make setup` does this when run as root), or grade with --unsafe-no-sandbox for your own "
@@ -193,7 +201,7 @@ def start(slot: int, *, unsafe: bool = False) -> Sandbox:
     log_path = workdir / "output.log"
     to_r, to_runner = os.pipe()
     from_runner, from_w = os.pipe()
-    argv = [sys.executable, "-m", "grading.runner", str(to_r), str(from_w)]
+    argv = [python(), "-m", "grading.runner", str(to_r), str(from_w)]
     uid = None
     if unsafe:
         cmd = argv

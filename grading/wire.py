@@ -118,9 +118,10 @@ def encode(value, refs=None, depth: int = 0):
         if value.dtype.kind not in NUMERIC_KINDS:
             raise WireError(f"a {type(value).__name__} cannot cross the channel")
         return {"$np": _array_bytes(np.asarray(value))}
-    if isinstance(value, (int, float, complex)):  # subclasses (bool handled above)
-        return encode(complex(value) if isinstance(value, complex) else
-                      (int(value) if isinstance(value, int) else float(value)), refs, depth + 1)
+    if isinstance(value, complex):
+        return {"$complex": [value.real, value.imag]}
+    if isinstance(value, (int, float)):  # subclasses (bool handled above)
+        return encode(int(value) if isinstance(value, int) else float(value), refs, depth + 1)
     if isinstance(value, tuple):
         return {"$tuple": [encode(v, refs, depth + 1) for v in value]}
     if isinstance(value, list):
@@ -131,8 +132,6 @@ def encode(value, refs=None, depth: int = 0):
         if not all(isinstance(k, str) for k in value):
             raise WireError("dict keys must be strings to cross the channel")
         return {"$dict": {k: encode(v, refs, depth + 1) for k, v in value.items()}}
-    if isinstance(value, complex):
-        return {"$complex": [value.real, value.imag]}
     torch = _torch()
     if torch is not None:
         if isinstance(value, torch.Tensor):

@@ -1,4 +1,4 @@
-"""The course assignments and their grader (issue 8): `make student`, `make grade`.
+"""The course assignments and their grader (issues 8 and 15): `make student`, `make grade`.
 
 The assignments are built once per session into a temporary folder (otter assign, no
 kernel), then graded in three batches of generated submissions:
@@ -6,9 +6,11 @@ kernel), then graded in three batches of generated submissions:
 1. the eight solution notebooks (full marks; the batch time is printed),
 2. the eight blank student notebooks (0 points, status ok) and plausible wrong answers
    that must score exactly their expected partial points,
-3. hostile submissions (raise, endless loops, exit calls, a killed kernel, 100 MB of
-   output, broken files, reading / overwriting the grader's files, wrong assignment),
-   each of which must get its own row without disturbing the others.
+3. hostile submissions (raise, endless loops, exit calls, a killed process, 100 MB of
+   output, a detached daemon, a search for the hidden tests and writes to the teacher's files,
+   forged comparisons and otter machinery, a reference shortcut, broken files, wrong
+   assignment), each of which must get its own row without disturbing the others and score
+   no more than its answers earn (the sandbox itself is tested in tests/test_sandbox.py).
 
 Submissions are generated from the built notebooks into tmp_path; nothing here writes
 into the repository.
@@ -23,8 +25,9 @@ import re
 import shutil
 import subprocess
 import sys
-import tempfile
+import os
 import time
+import uuid
 import zipfile
 from pathlib import Path
 
@@ -34,7 +37,7 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from grading import BOOK_COPIES, EXERCISES  # noqa: E402
+from grading import BOOK_COPIES, EXERCISES, sandbox  # noqa: E402
 from grading.build import build_all, sources  # noqa: E402
 from grading.grade import grade_folder, read_submission, which_assignment  # noqa: E402
 
@@ -252,53 +255,57 @@ def test_blank_and_wrong_submissions_score_exactly(built, tmp_path, capsys):
 
 
 # --- 3. hostile submissions -----------------------------------------------------------------
-PASS_EVERYTHING = '''from otter.test_files import test_case
-OK_FORMAT = False
-name = "q1"
-points = 100
-@test_case(points=100, hidden=False)
-def test_nothing():
-    pass
-'''
-
-
 def test_hostile_submissions_each_get_a_row(built, tmp_path, capsys):
     build = tmp_path / "build"  # a copy: one submission below attacks the autograder zip
     shutil.copytree(built, build)
     subs = tmp_path / "class"
     subs.mkdir()
     sol = lambda: _solution(build, "01_sigmoid")  # noqa: E731
-    leak = tmp_path / "leak.json"
     teacher_zip = build / "01_sigmoid" / "01_sigmoid-autograder.zip"
     victim = subs / "good.ipynb"
     _write(sol(), victim)
-    naive = _solution(build, "01_sigmoid")
-    _replace_answer(naive, "def sigmoid(", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))")
-    _replace_answer(naive, "def sigmoid_grad(", "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1 - s)")
+    naive = lambda: _replace_answer(_replace_answer(  # noqa: E731  (3 points: see WRONG)
+        _solution(build, "01_sigmoid"), "def sigmoid(", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))"),
+        "def sigmoid_grad(", "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1 - s)")
+    marker = f"daemon-{uuid.uuid4().hex}"
+    hidden = _hidden_test_names(EXERCISES / "01_sigmoid.ipynb")
 
     cases = {
         "raises": "1 / 0",
         # an endless loop (sleeping, so that the test does not burn a core while it waits)
         "loop": "import time\nwhile True:\n    time.sleep(0.1)",
-        "exit_calls": "import sys\ntry:\n    sys.exit(1)\nexcept RuntimeError as e:\n    print(e)\nimport os\nos._exit(0)",
-        "killed_kernel": "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)",
+        "exit_calls": "import sys\ntry:\n    sys.exit(1)\nexcept SystemExit:\n    pass\nimport os\nos._exit(0)",
         "prints_100mb": "print('x' * 100_000_000)",
+        "daemon": f"import subprocess\nsubprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &)'])",
     }
     for label, code in cases.items():
         _write(_insert_after(sol(), "def sigmoid(", code), subs / f"{label}.ipynb")
-    attack = (  # first read everything in the temporary grading folder, then overwrite
-        "import glob, json, os\n"
-        "found = {}\n"
-        "for p in glob.glob('../../../../**/*', recursive=True):  # the whole temporary grading folder\n"
-        "    if os.path.isfile(p) and ('test' in p or p.endswith('.zip')):\n"
-        "        found[p] = open(p, 'rb').read().decode('utf-8', 'replace')\n"
-        f"open({str(leak)!r}, 'w').write(json.dumps(found))\n"
-        "print(found)\n"
-        "for p in glob.glob('tests/*.py') + glob.glob('../source/**/*.py', recursive=True):\n"
-        f"    open(p, 'w').write({PASS_EVERYTHING!r})\n"
-        f"open({str(teacher_zip)!r}, 'wb').write(b'not a zip any more')\n"
-        f"open({str(victim)!r}, 'w').write('{{}}')\n")
-    _write(_insert_after(naive, "def sigmoid_grad(", attack), subs / "attacks_grader.ipynb")
+    _write(_insert_after(sol(), "def sigmoid(", "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)"),
+           subs / "killed_kernel.ipynb")
+    attacks = {
+        # look for the hidden tests everywhere, then try to overwrite the teacher's files
+        "attacks_grader": (
+            "import os\nfound = []\n"
+            "for top, dirs, files in os.walk('/'):\n"
+            "    dirs[:] = [d for d in dirs if os.path.join(top, d) not in ('/proc', '/sys', '/dev', '/usr')\n"
+            "               and d not in ('.venv', '.pyenv')]\n"
+            "    for f in files:\n"
+            "        try: text = open(os.path.join(top, f), 'rb').read(1 << 20).decode('utf-8', 'replace')\n"
+            "        except OSError: continue\n"
+            f"        if any(t in text for t in {hidden!r}): found.append(os.path.join(top, f))\n"
+            "print('FOUND', found)\n"
+            f"for p in ({str(teacher_zip)!r}, {str(victim)!r}, {str(EXERCISES / '01_sigmoid.ipynb')!r}):\n"
+            "    try: open(p, 'w').write('{}')\n    except OSError as e: print('refused', p, e)\n"),
+        # make every comparison pass and otter's runner pass everything
+        "forges_checks": (
+            "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = numpy.allclose\n"
+            "import otter.test_files.exception_test as et\net.ExceptionTestFile.run = lambda *a, **k: None\n"),
+    }
+    for label, code in attacks.items():
+        _write(_insert_after(naive(), "def sigmoid_grad(", code), subs / f"{label}.ipynb")
+    shortcut = _replace_answer(sol(), "def sigmoid(", "from scipy.special import expit as fast\n\n"
+                                                     "def sigmoid(x):\n    return fast(x)")
+    _write(shortcut, subs / "shortcut.ipynb")
     (subs / "invalid_json.ipynb").write_text('{"cells": [')
     (subs / "zero_bytes.ipynb").write_bytes(b"")
     (subs / "not_a_notebook.ipynb").write_text("[1, 2, 3]")
@@ -312,6 +319,7 @@ def test_hostile_submissions_each_get_a_row(built, tmp_path, capsys):
 
     before = _digests(subs)
     zip_before = teacher_zip.read_bytes()
+    source_before = (EXERCISES / "01_sigmoid.ipynb").read_bytes()
     messages = []
     t = time.monotonic()
     # generous limits (the machine may be loaded): only the endless loop should reach the cell limit
@@ -329,25 +337,23 @@ def test_hostile_submissions_each_get_a_row(built, tmp_path, capsys):
     assert (r["status"], r["total"]) == ("ok", full) and "ZeroDivisionError" in r["reason"]
     r = row("loop.ipynb")  # the looping cell is interrupted at the per-cell limit; the rest is graded
     assert (r["status"], r["total"]) == ("timeout", full) and "interrupted" in r["reason"], r
-    r = row("exit_calls.ipynb")  # sys.exit() and os._exit() are blocked: the notebook is still graded
+    r = row("exit_calls.ipynb")  # sys.exit() ends its cell; os._exit() is refused: the notebook is graded
     assert (r["status"], r["total"]) == ("ok", full) and "os._exit() is not allowed" in r["reason"], r
-    r = row("killed_kernel.ipynb")
-    assert (r["status"], r["total"]) == ("crashed", "0") and "kernel died" in r["reason"], r
+    r = row("killed_kernel.ipynb")  # its process is gone before any question: nothing to grade
+    assert (r["status"], r["total"]) == ("crashed", "0") and "process ended" in r["reason"], r
     assert (row("prints_100mb.ipynb")["status"], row("prints_100mb.ipynb")["total"]) == ("ok", full)
     assert (subs / "feedback" / "prints_100mb.ipynb.txt").stat().st_size < 10_000
+    assert (row("daemon.ipynb")["status"], row("daemon.ipynb")["total"]) == ("ok", full)
+    assert not [p for p in Path("/proc").glob("[0-9]*") if _cmdline_has(p, marker)], "the daemon outlived grading"
 
-    found = json.loads(leak.read_text())
-    assert any(p.endswith("submission/tests/q1.py") for p in found), f"the submission saw no test files: {sorted(found)}"
-    hidden = _hidden_test_names(EXERCISES / "01_sigmoid.ipynb")
-    for path, text in found.items():
-        for test in hidden:
-            assert test not in text, f"hidden test {test} readable at {path}"
-
-    r = row("attacks_grader.ipynb")  # graded with the sealed tests: the naive answer's 3 points
-    assert (r["status"], r["total"]) == ("ok", "3"), r
-    assert teacher_zip.read_bytes() == zip_before, "the teacher's autograder zip was not restored"
-    assert any("restored" in m for m in messages), messages
-    assert _digests(subs) == before, "a submission file was left modified"
+    # the attacks change nothing: exactly the naive answers' 3 points, the teacher's files untouched
+    for name in attacks:
+        assert (row(f"{name}.ipynb")["status"], row(f"{name}.ipynb")["total"]) == ("ok", "3"), row(f"{name}.ipynb")
+    assert teacher_zip.read_bytes() == zip_before and (EXERCISES / "01_sigmoid.ipynb").read_bytes() == source_before
+    assert not any("restored" in m for m in messages), messages
+    assert _digests(subs) == before, "a submission file was modified"
+    r = row("shortcut.ipynb")  # q1 and q2 (which uses the student's sigmoid) call scipy.special.expit
+    assert (r["status"], r["q1"], r["q2"]) == ("ok", "0", "0") and "scipy.special.expit" in r["reason"], r
 
     for name, why in [("invalid_json.ipynb", "invalid JSON"), ("zero_bytes.ipynb", "empty"),
                       ("not_a_notebook.ipynb", "not a notebook"), ("binary.ipynb", "not a notebook")]:
@@ -363,31 +369,38 @@ def test_hostile_submissions_each_get_a_row(built, tmp_path, capsys):
         assert (subs / "feedback" / f"{name}.txt").is_file(), name
 
 
-def _processes_mentioning(text: str) -> list[int]:
-    found = []
-    for p in Path("/proc").glob("[0-9]*"):
-        try:
-            if text.encode() in (p / "environ").read_bytes():
-                found.append(int(p.name))
-        except OSError:
-            pass
-    return found
+def _cmdline_has(proc: Path, text: str) -> bool:
+    try:
+        return text.encode() in (proc / "cmdline").read_bytes()
+    except OSError:
+        return False
 
 
-def test_a_hang_that_ignores_interrupts_is_stopped(built, tmp_path, monkeypatch):
+def test_a_hang_that_ignores_the_alarm_is_stopped(built, tmp_path, monkeypatch):
     nb = _insert_after(_solution(built, "01_sigmoid"), "def sigmoid(",
-                       "import signal, time\nsignal.signal(signal.SIGINT, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)")
+                       "import signal, time\nsignal.signal(signal.SIGALRM, signal.SIG_IGN)\nwhile True:\n    time.sleep(0.1)")
     subs, work = tmp_path / "subs", tmp_path / "work"
     work.mkdir()
     _write(nb, subs / "hang.ipynb")
-    monkeypatch.setattr(tempfile, "tempdir", str(work))  # the grader's temporary folders go here
+    monkeypatch.setenv("TMPDIR", str(work))  # the grading workers' temporary folders go here
     grade_folder(subs, build=built, jobs=1, timeout=15, cell_timeout=5, progress=lambda s: None)
     r = _rows(subs)["hang.ipynb"]
-    assert (r["status"], r["total"], r["max"]) == ("timeout", "0", "8"), r
+    assert (r["status"], r["total"], r["max"]) == ("timeout", "0", str(MAX_POINTS["01_sigmoid"])), r
     assert "time limit of 15 s" in r["reason"], r
-    assert list(work.iterdir()) == [], "the temporary grading folder was not removed"
-    if Path("/proc").is_dir():
-        assert _processes_mentioning(str(work)) == [], "the kernel or the worker is still running"
+    assert not list(work.glob("sandbox-*")), "the sandbox's folder was not removed"
+    if os.geteuid() == 0:  # the sandbox of worker 0 runs as this uid
+        assert not _processes_of(sandbox.FIRST_UID), "the submission's process is still running"
+
+
+def _processes_of(uid: int) -> list[str]:
+    found = []
+    for p in Path("/proc").glob("[0-9]*"):
+        try:
+            if (p / "status").read_text().split("Uid:")[1].split()[0] == str(uid):
+                found.append(p.name)
+        except (OSError, IndexError):
+            pass
+    return found
 
 
 # --- small pieces, no grading -----------------------------------------------------------------

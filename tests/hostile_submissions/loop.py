@@ -1,6 +1,0 @@
-def sigmoid(x):
-    while True:
-        try:
-            pass
-        except BaseException:
-            pass

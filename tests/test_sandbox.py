@@ -1,0 +1,285 @@
+"""The grader's trust boundary (issue 15), tested with hostile submissions.
+
+A one-question assignment defined here (``square(x)``, with a hidden test whose source holds a
+secret) is graded by :func:`grading.trusted.grade_cells`: the submission's cells run in the
+sandbox, the tests in this process. Each hostile submission defines a wrong or no ``square`` and
+then attacks: it forges the comparison functions and otter's machinery, looks for the hidden test,
+writes outside its folder, connects to a port of this machine, starts many processes and a
+detached daemon, loops forever, prints without end, exits, calls the reference implementation,
+and writes garbage into the channel. None may score more than the blank submission, each must
+leave nothing behind, and the correct one must still get full marks.
+
+The wire format is tested alone first: what the sandbox sends is never unpickled.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+import pickle
+import socket
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from grading import sandbox, wire  # noqa: E402
+from grading.trusted import grade_cells  # noqa: E402
+
+SECRET = f"hidden-{uuid.uuid4().hex}"
+TESTS = {"q1": f'''
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q1"
+points = 2
+
+@test_case(points=1, hidden=False)
+def test_square_public(square):
+    import numpy as np
+    assert np.allclose(square(np.array([1.0, 2.0])), [1.0, 4.0])
+
+@test_case(points=1, hidden=True)
+def test_square_hidden(square):
+    import numpy as np
+    secret = "{SECRET}"
+    x = np.random.default_rng(7).normal(size=50)
+    y = square(x)
+    assert isinstance(y, np.ndarray) and y.shape == x.shape
+    assert np.allclose(y, x * x, rtol=1e-12, atol=0) and secret
+'''}
+REFERENCES = {"q1": ["numpy.square", "numpy.power"]}
+CORRECT = "import numpy as np\n\ndef square(x):\n    x = np.asarray(x, dtype=float)\n    return x * x\n"
+
+
+def _sandbox_or_skip():
+    missing = sandbox.check()
+    if missing:
+        if os.environ.get("ACTS_REQUIRE_SANDBOX"):
+            pytest.fail(f"no sandbox on this machine: {missing}")
+        pytest.skip(f"no sandbox on this machine: {missing}")
+
+
+def grade(*cells: str, timeout: float = 60, cell_timeout: float = 20, call_timeout: float = 10) -> dict:
+    _sandbox_or_skip()
+    return grade_cells(list(enumerate(cells, start=1)), TESTS, REFERENCES, slot=7, timeout=timeout,
+                       cell_timeout=cell_timeout, call_timeout=call_timeout)
+
+
+def score(record: dict) -> float:
+    return sum(q["score"] for q in record["questions"].values())
+
+
+def _processes_with(marker: str) -> list[str]:
+    found = []
+    for p in Path("/proc").iterdir():
+        if p.name.isdigit():
+            try:
+                if marker.encode() in (p / "cmdline").read_bytes():
+                    found.append(p.name)
+            except OSError:
+                pass
+    return found
+
+
+# --- the wire ---------------------------------------------------------------------------
+def _npy(a, allow_pickle=False) -> str:
+    buf = io.BytesIO()
+    np.save(buf, a, allow_pickle=allow_pickle)
+    return base64.b64encode(buf.getvalue()).decode()
+
+
+def test_wire_round_trip_keeps_types():
+    value = {"a": np.arange(6.0).reshape(2, 3), "s": np.float32(1.5), "i": np.int64(3), "t": (1, 2.5, "x"),
+             "set": {1, 2}, "big": 2**70, "z": 1 + 2j, "none": None, "nan": float("nan"),
+             "tensor": torch.linspace(0, 1, 5, dtype=torch.float64, requires_grad=True),
+             "net": torch.nn.Sequential(torch.nn.Linear(3, 2).double(), torch.nn.ReLU())}
+    back = wire.decode(wire.encode(value))
+    assert np.array_equal(back["a"], value["a"]) and back["a"].dtype == np.float64
+    assert type(back["s"]) is np.float32 and type(back["i"]) is np.int64
+    assert back["t"] == (1, 2.5, "x") and back["set"] == {1, 2} and back["big"] == 2**70 and back["z"] == 1 + 2j
+    assert back["none"] is None and np.isnan(back["nan"])
+    assert back["tensor"].requires_grad and torch.equal(back["tensor"], value["tensor"])
+    for p, q in zip(back["net"].parameters(), value["net"].parameters()):
+        assert torch.equal(p, q) and p.dtype == torch.float64
+
+
+def test_wire_never_unpickles():
+    class Boom:
+        def __reduce__(self):
+            return (os.system, ("touch /tmp/pwned-by-the-grader-test",))
+
+    for payload in ({"$nd": _npy(np.array([Boom()], dtype=object), allow_pickle=True)},
+                    {"$nd": base64.b64encode(pickle.dumps(Boom())).decode()},
+                    {"$np": _npy(np.array(["text"]))},
+                    {"$nd": "not base64!"}, {"$what": 1}, {"plain": "dict"}, {"$tensor": _npy(np.array([True])),
+                                                                                "requires_grad": True}):
+        with pytest.raises(wire.WireError):
+            wire.decode(payload)
+    assert not Path("/tmp/pwned-by-the-grader-test").exists()
+    with pytest.raises(wire.WireError):
+        wire.encode(object())
+    with pytest.raises(wire.WireError):
+        wire.decode({"$module": "Conv2d"})
+
+
+def test_wire_frames_are_bounded():
+    r, w = os.pipe()
+    try:
+        os.write(w, (wire.MAX_FRAME + 1).to_bytes(4, "big"))
+        with pytest.raises(wire.WireError):
+            wire.receive(r, timeout=5)
+        os.write(w, (5).to_bytes(4, "big") + b"[1,2]")
+        with pytest.raises(wire.WireError):  # JSON, but not an object
+            wire.receive(r, timeout=5)
+        with pytest.raises(TimeoutError):
+            wire.receive(r, timeout=0.2)
+    finally:
+        os.close(r)
+        os.close(w)
+
+
+# --- the sandbox itself -----------------------------------------------------------------
+PROBE = r"""
+import json, os, resource, socket, sys
+out = {"uid": os.getuid(), "euid": os.geteuid(), "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
+       "exercises": os.path.exists(sys.argv[1]), "home": os.path.expanduser("~")}
+for path in ("/usr/pwned", sys.argv[2], "/tmp/ok"):
+    try:
+        open(path, "w").write("x"); out["wrote:" + path] = True
+    except OSError:
+        out["wrote:" + path] = False
+try:
+    socket.create_connection(("127.0.0.1", int(sys.argv[3])), timeout=2); out["connected"] = True
+except OSError:
+    out["connected"] = False
+caps = [l for l in open("/proc/self/status") if l.startswith("CapEff")][0].split()[1]
+out["caps"] = int(caps, 16)
+print(json.dumps(out))
+"""
+
+
+def test_the_sandbox_is_a_stranger_with_no_network_and_read_only_files(tmp_path):
+    _sandbox_or_skip()
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    try:
+        cmd = sandbox.command(3, [sandbox.python(), "-c", PROBE, str(ROOT / "exercises"), str(ROOT / "pwned"),
+                                  str(port)])
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
+    finally:
+        listener.close()
+    assert done.returncode == 0, done.stderr
+    out = __import__("json").loads(done.stdout)
+    assert out["uid"] not in (0, os.getuid()) and out["euid"] == out["uid"], out
+    assert out["caps"] == 0, out
+    assert not out["exercises"], "the assignment sources are visible in the sandbox"
+    assert out["wrote:/tmp/ok"] and not out["wrote:/usr/pwned"] and not out[f"wrote:{ROOT / 'pwned'}"], out
+    assert not (ROOT / "pwned").exists()
+    assert not out["connected"], "the sandbox reached a port of this machine"
+    assert len(out["pids"]) <= 3, f"the sandbox sees other processes: {out['pids']}"
+
+
+# --- hostile submissions ----------------------------------------------------------------
+def test_the_correct_submission_scores_full_marks_and_the_blank_zero():
+    assert score(grade(CORRECT)) == 2
+    blank = grade("import numpy as np\n")
+    assert score(blank) == 0 and blank["crash"] is None
+
+
+FORGERIES = {
+    "forged comparisons": "import numpy\nnumpy.allclose = lambda *a, **k: True\nnumpy.array_equal = numpy.allclose\n"
+                          "def square(x):\n    return 0\n",
+    "forged otter": "import otter.test_files.exception_test as et\net.ExceptionTestFile.run = lambda *a: None\n"
+                    "def square(x):\n    return 0\n",
+    "forged builtins": "import builtins\nbuiltins.isinstance = lambda *a: True\nbuiltins.AssertionError = Exception\n"
+                       "def square(x):\n    return None\n",
+    "an object that equals everything": "class Any:\n    def __eq__(self, o): return True\n"
+                                        "    def __array__(self, *a, **k): raise SystemExit\n"
+                                        "def square(x):\n    return Any()\n",
+    "a reference shortcut": "from numpy import square as sq\nimport numpy as np\n"
+                            "def square(x):\n    return sq(np.asarray(x))\n",
+    "a reference through a module": "import numpy as np\ndef square(x):\n    return np.power(x, 2)\n",
+}
+
+
+@pytest.mark.parametrize("attack", FORGERIES)
+def test_forgeries_score_nothing(attack):
+    record = grade(FORGERIES[attack])
+    assert score(record) == 0, (attack, record["questions"])
+    if "reference" in attack:
+        assert record["questions"]["q1"].get("tripped"), record["questions"]
+
+
+def test_the_hidden_test_is_nowhere_in_the_sandbox():
+    # the control: a string the submission itself wrote to /tmp, which the same hunt must find
+    hunt = (f"import os\nSECRET = {SECRET[:7]!r} + {SECRET[7:]!r}\nhits, controls = [], []\n"
+            "CONTROL = SECRET[::-1]\nopen('/tmp/control', 'w').write(CONTROL)\n"
+            "for top in ('/tmp', '/proc', '/work', '/root', '/etc', '/home', '/var', '/dev/shm'):\n"
+            "    for d, dirs, files in os.walk(top):\n"
+            "        if d.startswith('/proc/') and not d.split('/')[2].isdigit(): dirs[:] = []; continue\n"
+            "        for f in files:\n"
+            "            try:\n"
+            "                with open(os.path.join(d, f), 'rb') as h: data = h.read(1 << 20)\n"
+            "            except Exception: continue\n"
+            "            if SECRET.encode() in data: hits.append(os.path.join(d, f))\n"
+            "            if CONTROL.encode() in data: controls.append(os.path.join(d, f))\n"
+            "print('HITS', hits, 'CONTROLS', controls)\n"
+            "def square(x):\n    return hits\n")
+    record = grade(hunt, timeout=120, cell_timeout=100)
+    assert "HITS [] CONTROLS ['/tmp/control']" in record["log"], record["log"][-2000:]
+    assert score(record) == 0
+
+
+def test_writes_network_processes_and_daemons_leave_nothing_behind(tmp_path):
+    marker = f"daemon-{uuid.uuid4().hex}"
+    outside = [ROOT / f"written-{marker}", Path.home() / f"written-{marker}", tmp_path / "written"]
+    attack = ("import os, socket, subprocess\n"
+              f"for p in {[str(p) for p in outside]!r}:\n"
+              "    try: open(p, 'w').write('x')\n    except OSError as e: print('no write', p)\n"
+              f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &) ; (nohup sleep 301 {marker} &)'])\n"
+              "kids = 0\n"
+              "try:\n"
+              "    for _ in range(1000):\n"
+              "        if os.fork() == 0:\n"
+              "            import time; time.sleep(300); os._exit(0)\n"
+              "        kids += 1\n"
+              "except OSError as e: print('fork stopped after', kids, e)\n"
+              "def square(x):\n    return x * x\n")
+    record = grade(attack)
+    assert "fork stopped after" in record["log"], record["log"][-1000:]
+    assert all(not p.exists() for p in outside)
+    assert not _processes_with(marker), "a process of the submission outlived the sandbox"
+    assert score(record) <= 2  # the answer is right; the limits only cost the submission itself
+
+
+def test_loops_output_exits_and_garbage_on_the_channel_are_contained():
+    cases = {
+        "a loop in the graded function": ("def square(x):\n    while True:\n        try:\n            pass\n"
+                                          "        except BaseException:\n            pass\n", 60),
+        "a loop in a cell": ("while True:\n    pass\n", 60),
+        "endless output": ("import sys\nfor _ in range(300):\n    sys.stdout.write('y' * 1_000_000)\n", 60),
+        "os._exit and sys.exit": ("import os, sys\ntry:\n    os._exit(0)\nexcept Exception: pass\nsys.exit(3)\n", 60),
+        "garbage on the channel": ("import os\nfor fd in map(int, os.listdir('/proc/self/fd')):\n"
+                                   "    try: os.write(fd, b'\\xff\\xff\\xff\\xffnot a frame')\n    except OSError: pass\n"
+                                   "def square(x):\n    return x * x\n", 60),
+        "memory": ("block = bytearray(64 * 2**30)\n", 60),
+    }
+    for name, (cell, timeout) in cases.items():
+        record = grade(cell, timeout=timeout, cell_timeout=5, call_timeout=5)
+        assert score(record) == 0, (name, record["questions"])
+        assert len(record["log"]) <= 4000, name
+        if name == "a loop in a cell":
+            assert record["timed_out_cells"] == [1], record
+        if name == "memory":
+            assert any("MemoryError" in e for e in record["errors"]), record["errors"]
