@@ -92,6 +92,8 @@ def command(slot: int, argv: list[str], *, as_root: bool | None = None) -> list[
         cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
         cmd += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+    # the private /tmp first: a bind below /tmp (a checkout in /tmp) must land on top of it
+    cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     cmd += ["--ro-bind", "/usr", "/usr"]
     for link in ("lib", "lib64", "bin", "sbin", "lib32", "libx32"):
         target = Path("/") / link
@@ -106,9 +108,7 @@ def command(slot: int, argv: list[str], *, as_root: bool | None = None) -> list[
                 made.add(arg[3])
                 cmd += arg
         cmd += ["--ro-bind", str(path), str(path)]
-    cmd += ["--proc", "/proc", "--dev", "/dev",
-            "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp", "--chdir", "/tmp",
-            "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
+    cmd += ["--chdir", "/tmp", "--clearenv", "--setenv", "HOME", "/tmp", "--setenv", "TMPDIR", "/tmp",
             "--setenv", "PATH", "/usr/bin:/bin", "--setenv", "MPLBACKEND", "Agg",
             "--setenv", "MPLCONFIGDIR", "/tmp", "--setenv", "OMP_NUM_THREADS", "1",
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "PYTHONPATH", str(ROOT),
