@@ -3,7 +3,8 @@
 :func:`start` launches :mod:`grading.runner` in a sandbox and returns a :class:`Sandbox` with the
 two ends of its channel. What the submission gets:
 
-* a user of its own: uid ``60000 + slot`` when the grader runs as root (the sandbox is built as
+* a user of its own: uid ``FIRST_UID + the worker's pid`` when the grader runs as root (unique
+  among the sandboxes running at the same time, also across concurrent graders) (the sandbox is built as
   root, then ``setpriv`` drops every capability and switches user before Python starts), else
   uid 65534 in a user namespace of the teacher's account;
 * new PID, network (loopback only), IPC and UTS namespaces: it sees only its own processes, reaches
@@ -34,7 +35,7 @@ from pathlib import Path
 
 from . import ROOT
 
-FIRST_UID = 60000
+FIRST_UID = 100000
 NOBODY = 65534
 TMP_BYTES = 256 * 2**20
 
@@ -62,6 +63,13 @@ def _python_paths() -> list[Path]:
         if not any(p == k or k in p.parents for k in kept):
             kept.append(p)
     return kept
+
+
+def sandbox_uid() -> int:
+    """The uid a sandbox started by this process runs as: one process runs one sandbox at a time,
+    and no two live processes share a pid, so no two live sandboxes share a uid (their process
+    limits and the final sweep are theirs alone)."""
+    return FIRST_UID + os.getpid()
 
 
 def python() -> str:
@@ -114,7 +122,7 @@ def command(slot: int, argv: list[str], *, as_root: bool | None = None) -> list[
             "--setenv", "PYTHONDONTWRITEBYTECODE", "1", "--setenv", "PYTHONPATH", str(ROOT),
             "--setenv", "LANG", "C.UTF-8"]
     if as_root:
-        uid = str(FIRST_UID + slot)
+        uid = str(sandbox_uid())
         cmd += ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--inh-caps=-all",
                 "--bounding-set=-all", "--no-new-privs"]
     return cmd + argv
@@ -211,8 +219,7 @@ def start(slot: int, *, unsafe: bool = False) -> Sandbox:
         cmd = command(slot, argv)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # bwrap's own environment: nothing of the grader's
         if os.geteuid() == 0:
-            uid = FIRST_UID + slot
-            kill_user(uid)  # a leftover of an earlier run under the same slot
+            uid = sandbox_uid()
     with open(log_path, "wb") as log:
         process = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                    pass_fds=(to_r, from_w), start_new_session=True, env=env,

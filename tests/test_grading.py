@@ -388,18 +388,21 @@ def test_a_hang_that_ignores_the_alarm_is_stopped(built, tmp_path, monkeypatch):
     assert (r["status"], r["total"], r["max"]) == ("timeout", "0", str(MAX_POINTS["01_sigmoid"])), r
     assert "time limit of 15 s" in r["reason"], r
     assert not list(work.glob("sandbox-*")), "the sandbox's folder was not removed"
-    if os.geteuid() == 0:  # the sandbox of worker 0 runs as this uid
-        assert not _processes_of(sandbox.FIRST_UID), "the submission's process is still running"
+    if os.geteuid() == 0:  # sandboxes run as uids above FIRST_UID
+        assert not _sandbox_processes(), "the submission's process is still running"
 
 
-def _processes_of(uid: int) -> list[str]:
+def _sandbox_processes() -> list[str]:
+    """Orphaned sandbox processes: a uid above FIRST_UID whose grading process (pid = uid -
+    FIRST_UID) is gone. Sandboxes of other tests running now belong to live processes."""
     found = []
     for p in Path("/proc").glob("[0-9]*"):
         try:
-            if (p / "status").read_text().split("Uid:")[1].split()[0] == str(uid):
-                found.append(p.name)
-        except (OSError, IndexError):
-            pass
+            uid = int((p / "status").read_text().split("Uid:")[1].split()[0])
+        except (OSError, IndexError, ValueError):
+            continue
+        if uid >= sandbox.FIRST_UID and not Path(f"/proc/{uid - sandbox.FIRST_UID}").exists():
+            found.append(p.name)
     return found
 
 
