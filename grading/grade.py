@@ -32,6 +32,7 @@ import json
 import multiprocessing
 import os
 import re
+import resource
 import time
 import zipfile
 from dataclasses import dataclass, field
@@ -178,7 +179,7 @@ def code_cells(nb) -> list[tuple[int, str]]:
 
 
 def grade_one(data: bytes, rel: Path, assignments: dict[str, Assignment], *, expected: str | None,
-              timeout: float, cell_timeout: float, slot: int = 0, unsafe: bool = False) -> Row:
+              timeout: float, cell_timeout: float, unsafe: bool = False) -> Row:
     """Grade one submission, given as the bytes read from the teacher's folder."""
     t0 = time.monotonic()
     row = Row(file=rel.as_posix())
@@ -200,7 +201,7 @@ def grade_one(data: bytes, rel: Path, assignments: dict[str, Assignment], *, exp
             return row
         from .trusted import grade_cells
 
-        record = grade_cells(code_cells(nb), a.tests, a.references, slot=slot, timeout=timeout,
+        record = grade_cells(code_cells(nb), a.tests, a.references, timeout=timeout,
                              cell_timeout=cell_timeout, unsafe=unsafe)
         _apply_result(row, record, a, note=note, cell_timeout=cell_timeout, timeout=timeout)
     except Exception as exc:  # a bug or an OS problem on this one submission: record it, go on
@@ -255,13 +256,17 @@ def find_submissions(folder: Path) -> list[Path]:
                   key=lambda p: _natural(p.relative_to(folder).as_posix()))
 
 
-_SLOT = 0
+# What a grading worker (the trusted side) may allocate: it decodes what sandboxes send, so a
+# message built to blow up in memory ends that worker, not the machine. The soft limit only: the
+# sandboxes it starts set their own.
+WORKER_MEMORY = 4 * 2**30
 
 
-def _init_worker(slots) -> None:
-    """A grading worker: its own sandbox user (slot), the test-side libraries imported once."""
-    global _SLOT
-    _SLOT = slots.get()
+def _init_worker() -> None:
+    """A grading worker: a memory limit, and the test-side libraries imported once."""
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard == resource.RLIM_INFINITY or hard > WORKER_MEMORY:
+        resource.setrlimit(resource.RLIMIT_AS, (WORKER_MEMORY, hard))
     import otter.test_files  # noqa: F401
     import torch
 
@@ -270,7 +275,7 @@ def _init_worker(slots) -> None:
 
 def _grade_in_worker(data: bytes, rel: Path, assignments, expected, timeout, cell_timeout, unsafe) -> Row:
     return grade_one(data, rel, assignments, expected=expected, timeout=timeout, cell_timeout=cell_timeout,
-                     slot=_SLOT, unsafe=unsafe)
+                     unsafe=unsafe)
 
 
 def grade_folder(folder: Path, *, assignment: str | None = None, jobs: int | None = None,
@@ -299,27 +304,52 @@ def grade_folder(folder: Path, *, assignment: str | None = None, jobs: int | Non
     t0 = time.monotonic()
     rows: list[Row | None] = [None] * len(paths)
     context = multiprocessing.get_context("spawn")
-    slots = context.Queue()
-    for k in range(jobs):
-        slots.put(k)
     width = len(str(len(paths)))
-    with cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_init_worker,
-                                initargs=(slots,)) as pool:
-        futures = {pool.submit(_grade_in_worker, originals[p], p.relative_to(folder), assignments, assignment,
-                               timeout, cell_timeout, unsafe): i for i, p in enumerate(paths)}
-        for done, future in enumerate(cf.as_completed(futures), start=1):
-            i = futures[future]
+    done = 0
+
+    def finished(i: int, row: Row) -> None:
+        nonlocal done
+        done += 1
+        rows[i] = row
+        elapsed = time.monotonic() - t0
+        eta = elapsed / done * (len(paths) - done)
+        score = f"{_fmt(row.total)}/{_fmt(row.max)}" if row.assignment else "-"
+        progress(f"[{done:>{width}}/{len(paths)}] {row.file}: {row.assignment or '?'} {score} {row.status} "
+                 f"({row.seconds:.1f} s; ETA {eta:.0f} s)" + (f" — {row.reason}" if row.reason else ""))
+
+    def failed(i: int, why: str) -> Row:
+        return Row(file=paths[i].relative_to(folder).as_posix(), status="error",
+                   reason=f"the grader failed on this submission: {why}")
+
+    def run(pending: list[int], workers: int) -> list[int]:
+        """Grade ``pending`` in a pool; what is left when a worker process dies."""
+        left = set(pending)
+        with cf.ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_init_worker) as pool:
+            futures = {pool.submit(_grade_in_worker, originals[paths[i]], paths[i].relative_to(folder),
+                                   assignments, assignment, timeout, cell_timeout, unsafe): i for i in pending}
             try:
-                row = future.result()
-            except Exception as exc:  # the worker process itself died
-                row = Row(file=paths[i].relative_to(folder).as_posix(), status="error",
-                          reason=f"the grader failed on this submission: {type(exc).__name__}: {exc}")
-            rows[i] = row
-            elapsed = time.monotonic() - t0
-            eta = elapsed / done * (len(paths) - done)
-            score = f"{_fmt(row.total)}/{_fmt(row.max)}" if row.assignment else "-"
-            progress(f"[{done:>{width}}/{len(paths)}] {row.file}: {row.assignment or '?'} {score} {row.status} "
-                     f"({row.seconds:.1f} s; ETA {eta:.0f} s)" + (f" — {row.reason}" if row.reason else ""))
+                for future in cf.as_completed(futures):
+                    i = futures[future]
+                    try:
+                        row = future.result()
+                    except cf.process.BrokenProcessPool:
+                        raise
+                    except Exception as exc:
+                        row = failed(i, f"{type(exc).__name__}: {exc}")
+                    left.discard(i)
+                    finished(i, row)
+            except cf.process.BrokenProcessPool:
+                return sorted(left)
+        return []
+
+    left = run(list(range(len(paths))), jobs)
+    if left:
+        # A worker died (out of memory, killed): grade the rest one at a time, so that a death
+        # is the fault of the one submission in the worker.
+        progress(f"a grading worker died; grading the {len(left)} remaining submission(s) one at a time")
+        for i in left:
+            if run([i], 1):
+                finished(i, failed(i, "its grading process died (out of memory, or killed)"))
     elapsed = time.monotonic() - t0
 
     changed = []

@@ -197,8 +197,23 @@ def _handle_for(value):
     return reply
 
 
-# --- tripwires --------------------------------------------------------------------------
+# --- tripwires ---------------------------------------------------------------------------
+# Two layers, both set up in the question's child before its first graded call:
+# * every place a reference is reachable by name (its module attribute, the acts registry's
+#   entries, and the student's own names, defaults, closures, classes and the holders they
+#   keep: tuples, partials, np.vectorize, bound and static methods) gets a tripwire, which
+#   records the call and raises;
+# * during each graded call a profile hook (sys.setprofile) watches for the references' own
+#   code running, however it was reached (a stored bound method, a partial called from C,
+#   the acts implementation behind a private name), and for calls of the torch/numpy builtins
+#   they name. Switching the hook off during a call counts as calling a reference.
 TRIPPED: list[str] = []
+MONITOR_REMOVED = "sys.setprofile (the grader's call monitor)"  # also in grading.remote
+WATCHED_CODES: dict[object, str] = {}  # code object -> reference label
+WATCHED_BUILTINS: dict[int, str] = {}  # id of a builtin function or method descriptor -> label
+WATCHED_NAMES: set[str] = set()
+TRUSTED_CALLERS: set[object] = set()  # the runner's own code that may call a reference (autograd.grad)
+_AUTOGRAD_GRAD = None  # the runner's own torch.autograd.grad, kept before any tripwire
 
 
 def _tripwire(label: str, question: str):
@@ -210,21 +225,45 @@ def _tripwire(label: str, question: str):
     return tripwire
 
 
+def _acts_code_owners() -> dict[object, set[str]]:
+    """For each code object behind an acts form, the activations it belongs to (a code shared by
+    several, e.g. a generic wrapper, is no evidence of any one of them)."""
+    import acts
+    from acts import _torch
+
+    owners: dict[object, set[str]] = {}
+    for name in acts.names():
+        a = acts.get(name)
+        funcs = [getattr(a, attr, None) for attr in ("_f", "_df", "_jvp")]
+        funcs += [_torch.FUNCTIONS.get(name), getattr(_torch.MODULES.get(name), "forward", None)]
+        for fn in funcs:
+            code = getattr(fn, "__code__", None)
+            if code is not None:
+                owners.setdefault(code, set()).add(name)
+    return owners
+
+
 def _targets(spec: str) -> list[tuple[object, str, object]]:
     """(owner, attribute, original) for every place a reference spec names."""
     found = []
     if spec.startswith("acts:"):
         import acts
+        from acts import _torch
 
-        a = acts.get(spec[5:])
-        for attr in ("f", "df", "torch", "module", "jacobian", "jvp"):
+        name = spec[5:]
+        a = acts.get(name)
+        for attr in ("f", "df", "torch", "module", "jacobian", "jvp", "torch_compiled", "_f", "_df", "_jvp"):
             if callable(getattr(a, attr, None)):
                 found.append((a, attr, getattr(a, attr)))
+        for table in (_torch.FUNCTIONS, _torch.MODULES):
+            if a.name in table:
+                found.append((table, a.name, table[a.name]))
         raw = [getattr(a, attr) for attr in ("_f", "_df", "_jvp") if callable(getattr(a, attr, None))]
-        for name, module in list(sys.modules.items()):
-            if name == "acts" or name.startswith("acts."):
+        raw += [_torch.FUNCTIONS.get(a.name), _torch.MODULES.get(a.name)]
+        for module_name, module in list(sys.modules.items()):
+            if module_name == "acts" or module_name.startswith("acts."):
                 for attr, value in list(vars(module).items()):
-                    if any(value is r for r in raw):
+                    if any(value is r for r in raw if r is not None):
                         found.append((module, attr, value))
         return found
     parts = spec.split(".")
@@ -240,52 +279,150 @@ def _targets(spec: str) -> list[tuple[object, str, object]]:
     raise ValueError(f"cannot find the reference {spec!r}")
 
 
+def _watch(spec: str, original, owners) -> None:
+    """Let the profile hook recognise ``original`` (a reference named by ``spec``) when it runs."""
+    func = getattr(original, "__func__", original)
+    if isinstance(original, type):  # a module class: its forward
+        func = vars(original).get("forward")
+    code = getattr(func, "__code__", None)
+    if code is not None:
+        if spec.startswith("acts:") and owners.get(code) != {spec[5:]}:
+            return  # generic code (Activation.f, a shared wrapper): the specific parts are watched
+        WATCHED_CODES[code] = spec
+    elif callable(original) and not isinstance(original, type):
+        WATCHED_BUILTINS[id(original)] = spec
+        WATCHED_NAMES.add(getattr(original, "__name__", ""))
+
+
 def install_tripwires(specs: list[str], question: str, namespace: dict) -> None:
+    import threading
+
     originals: dict[int, object] = {}
+    owners = _acts_code_owners() if any(s.startswith("acts:") for s in specs) else {}
     for spec in specs:
         for owner, attr, original in _targets(spec):
+            _watch(spec, original, owners)
             wire_fn = _tripwire(spec, question)
-            setattr(owner, attr, wire_fn)
+            if isinstance(owner, dict):
+                owner[attr] = wire_fn
+            else:
+                setattr(owner, attr, wire_fn)
             originals[id(original)] = wire_fn
             underlying = getattr(original, "__func__", None)  # a bound method's function
-            if underlying is not None:
+            # (not Activation.f & co.: they are every activation's; the instance's _f is swapped)
+            if underlying is not None and not getattr(underlying, "__qualname__", "").startswith("Activation."):
                 originals.setdefault(id(underlying), wire_fn)
+    if WATCHED_CODES or WATCHED_BUILTINS:
+        WATCHED_BUILTINS[id(sys.setprofile)] = MONITOR_REMOVED
+        WATCHED_NAMES.add("setprofile")
+        WATCHED_CODES[threading.setprofile.__code__] = MONITOR_REMOVED
+        TRUSTED_CALLERS.update((_vjp.__code__, monitored.__exit__.__code__))
     if originals:
         _replace_in(namespace, originals, namespace, set(), 0)
 
 
+def _monitor(frame, event, arg):
+    if event == "call":
+        label = WATCHED_CODES.get(frame.f_code)
+        if label is not None and (frame.f_back is None or frame.f_back.f_code not in TRUSTED_CALLERS):
+            TRIPPED.append(label)
+    elif event == "c_call" and getattr(arg, "__name__", None) in WATCHED_NAMES and frame.f_code not in TRUSTED_CALLERS:
+        label = WATCHED_BUILTINS.get(id(arg))
+        if label is None:  # a method bound to its object: look the descriptor up on the type
+            owner = getattr(arg, "__self__", None)
+            label = WATCHED_BUILTINS.get(id(getattr(type(owner), arg.__name__, None)))
+        if label is not None:
+            TRIPPED.append(label)
+
+
+class monitored:
+    """The profile hook around one graded call (and threads it starts)."""
+
+    def __enter__(self):
+        import threading
+
+        self.active = bool(WATCHED_CODES or WATCHED_BUILTINS)
+        if self.active:
+            threading.setprofile(_monitor)
+            sys.setprofile(_monitor)
+        return self
+
+    def __exit__(self, *exc):
+        import threading
+
+        if self.active:
+            if sys.getprofile() is not _monitor:
+                TRIPPED.append(MONITOR_REMOVED)
+            sys.setprofile(None)
+            threading.setprofile(None)
+        return False
+
+
+def _swapped(value, originals):
+    """``value`` with references to originals replaced (holders rebuilt); ``value`` itself when
+    it holds none."""
+    if id(value) in originals:
+        return originals[id(value)]
+    if isinstance(value, functools.partial) and id(value.func) in originals:
+        return functools.partial(originals[id(value.func)], *value.args, **value.keywords)
+    if isinstance(value, types.MethodType) and id(value.__func__) in originals:
+        return types.MethodType(originals[id(value.__func__)], value.__self__)
+    if isinstance(value, (staticmethod, classmethod)) and id(value.__func__) in originals:
+        return type(value)(originals[id(value.__func__)])
+    if isinstance(value, tuple) and any(id(v) in originals for v in value):
+        return type(value)(originals.get(id(v), v) for v in value) if type(value) is tuple else value
+    try:
+        import numpy as np
+
+        if isinstance(value, np.vectorize) and id(value.pyfunc) in originals:
+            value.pyfunc = originals[id(value.pyfunc)]
+    except ImportError:  # pragma: no cover - numpy is a course requirement
+        pass
+    return value
+
+
 def _replace_in(container, originals, namespace, seen, depth):
     """Swap references to originals for their tripwires in the student's names, function
-    defaults and closures, and the functions of classes they define (a few levels deep)."""
+    defaults and closures, the holders they keep, and the classes and objects they define (a
+    few levels deep)."""
     if depth > 4 or id(container) in seen:
         return
     seen.add(id(container))
     items = list(container.items()) if isinstance(container, dict) else list(enumerate(container))
     for key, value in items:
-        if id(value) in originals:
+        new = _swapped(value, originals)
+        if new is not value:
             try:
-                container[key] = originals[id(value)]
+                container[key] = new
             except TypeError:
                 pass
             continue
         if isinstance(value, (dict, list)):
             _replace_in(value, originals, namespace, seen, depth + 1)
+        elif isinstance(value, tuple):
+            _replace_in(list(value), originals, namespace, seen, depth + 1)  # reaches mutable items
         elif isinstance(value, types.FunctionType) and value.__globals__ is namespace:
             _replace_in_function(value, originals, namespace, seen, depth + 1)
+        elif isinstance(value, functools.partial):
+            _replace_in([value.func, *value.args, *value.keywords.values()], originals, namespace, seen, depth + 1)
         elif isinstance(value, type) and getattr(value, "__module__", None) == "__main__":
             for attr, member in list(vars(value).items()):
+                new = _swapped(member, originals)
+                if new is not member:
+                    setattr(value, attr, new)
+                    continue
                 func = getattr(member, "__func__", member)
                 if isinstance(func, types.FunctionType):
                     _replace_in_function(func, originals, namespace, seen, depth + 1)
-                elif id(member) in originals:
-                    setattr(value, attr, originals[id(member)])
+        elif getattr(type(value), "__module__", None) == "__main__" and isinstance(getattr(value, "__dict__", None), dict):
+            _replace_in(vars(value), originals, namespace, seen, depth + 1)
 
 
 def _replace_in_function(fn, originals, namespace, seen, depth):
     if id(fn) in seen:
         return
     seen.add(id(fn))
-    swap = lambda v: originals.get(id(v), v)  # noqa: E731
+    swap = lambda v: _swapped(v, originals)  # noqa: E731
     if fn.__defaults__:
         fn.__defaults__ = tuple(swap(v) for v in fn.__defaults__)
     if fn.__kwdefaults__:
@@ -295,8 +432,9 @@ def _replace_in_function(fn, originals, namespace, seen, depth):
             value = cell.cell_contents
         except ValueError:  # an empty cell
             continue
-        if id(value) in originals:
-            cell.cell_contents = originals[id(value)]
+        new = swap(value)
+        if new is not value:
+            cell.cell_contents = new
         elif isinstance(value, types.FunctionType):
             _replace_in_function(value, originals, namespace, seen, depth + 1)
         elif isinstance(value, (dict, list)):
@@ -344,8 +482,9 @@ def call(namespace: dict, request: dict, call_timeout: float) -> dict:
         with warnings.catch_warnings(record=True) as caught, np.errstate(**errstate):
             warnings.simplefilter("always")
             _alarm(call_timeout)
-            result = fn(*args, **kwargs)
-            grads = None if grad_outputs is None else _vjp(fn, args, result, grad_outputs, params)
+            with monitored():
+                result = fn(*args, **kwargs)
+                grads = None if grad_outputs is None else _vjp(fn, args, result, grad_outputs, params)
             _disarm()
     except BaseException as exc:  # the submission's own exception, whatever it is
         _disarm()
@@ -357,7 +496,7 @@ def call(namespace: dict, request: dict, call_timeout: float) -> dict:
         if grads is not None:
             reply["grads"] = wire.encode(grads)
         reply["mutated"] = [[i, wire.encode_module(a)] for i, a in enumerate(args)
-                            if isinstance(a, torch.nn.Module) and wire._is_plain_layer(a)]
+                            if isinstance(a, torch.nn.Module) and wire.is_plain_layer(a)]
     except wire.WireError as exc:
         return {"error": f"the function returned something the grader cannot read: {exc}",
                 "tripped": list(TRIPPED), "warnings": reply["warnings"]}
@@ -377,7 +516,7 @@ def _vjp(fn, args, result, grad_outputs, params):
         inputs += [own[name] for name in params]
     if not pairs or not inputs:
         return [None] * len(inputs)
-    grads = torch.autograd.grad([o for o, _ in pairs], inputs, [g for _, g in pairs], allow_unused=True)
+    grads = _AUTOGRAD_GRAD([o for o, _ in pairs], inputs, [g for _, g in pairs], allow_unused=True)
     return list(grads)
 
 
@@ -425,6 +564,8 @@ def main(argv: list[str]) -> int:
     import torch
 
     torch.set_num_threads(1)
+    global _AUTOGRAD_GRAD
+    _AUTOGRAD_GRAD = torch.autograd.grad
     from IPython.core.interactiveshell import InteractiveShell
 
     shell = InteractiveShell.instance(colors="nocolor")

@@ -88,7 +88,7 @@ def _dirs_for(path: Path) -> list[str]:
     return out
 
 
-def command(slot: int, argv: list[str], *, as_root: bool | None = None) -> list[str]:
+def command(argv: list[str], *, as_root: bool | None = None) -> list[str]:
     """The bwrap command line that runs ``argv`` in a fresh sandbox."""
     bwrap = shutil.which("bwrap")
     if bwrap is None:
@@ -135,7 +135,7 @@ def _chunks(items: list[str], n: int) -> list[list[str]]:
 def check() -> str | None:
     """None if a sandbox can be started here, else what is missing and how to allow it."""
     try:
-        cmd = command(0, [python(), "-c", "import os; assert os.getuid() != 0"])
+        cmd = command([python(), "-c", "import os; assert os.getuid() != 0"])
     except SandboxUnavailable:
         return ("bubblewrap is not installed. Install it (Debian/Ubuntu: `apt-get install bubblewrap`; "
                 "`make setup` does this when run as root), or grade with --unsafe-no-sandbox for your own "
@@ -203,7 +203,7 @@ def kill_user(uid: int) -> list[int]:
     return killed
 
 
-def start(slot: int, *, unsafe: bool = False) -> Sandbox:
+def start(*, unsafe: bool = False) -> Sandbox:
     """The runner, started in a sandbox (or, unsafe, as a plain child process)."""
     workdir = Path(tempfile.mkdtemp(prefix="sandbox-"))
     log_path = workdir / "output.log"
@@ -216,7 +216,7 @@ def start(slot: int, *, unsafe: bool = False) -> Sandbox:
         env = {"HOME": str(workdir), "TMPDIR": str(workdir), "PATH": "/usr/bin:/bin", "MPLBACKEND": "Agg",
                "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT), "PYTHONDONTWRITEBYTECODE": "1"}
     else:
-        cmd = command(slot, argv)
+        cmd = command(argv)
         env = {"PATH": "/usr/bin:/bin", "LANG": "C.UTF-8"}  # bwrap's own environment: nothing of the grader's
         if os.geteuid() == 0:
             uid = sandbox_uid()

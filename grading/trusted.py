@@ -10,6 +10,7 @@ calls reached one of its reference implementations scores 0, with the call named
 
 from __future__ import annotations
 
+import copy
 import threading
 import time
 import warnings
@@ -33,12 +34,12 @@ def load_tests(sources: dict[str, str]):
 
 
 def grade_cells(cells: list[tuple[int, str]], tests: dict[str, str], references: dict[str, list[str]], *,
-                slot: int, timeout: float, cell_timeout: float, call_timeout: float = 30.0,
+                timeout: float, cell_timeout: float, call_timeout: float = 30.0,
                 unsafe: bool = False) -> dict:
     """The record of one submission: per question the score and each test's result."""
     record: dict = {"questions": {}, "errors": [], "timed_out_cells": [], "crash": None, "timed_out": False}
     started = time.monotonic()
-    box = sandbox.start(slot, unsafe=unsafe)
+    box = sandbox.start(unsafe=unsafe)
     watchdog = threading.Timer(timeout, _stop, args=(box, record))
     watchdog.daemon = True
     watchdog.start()
@@ -51,11 +52,22 @@ def grade_cells(cells: list[tuple[int, str]], tests: dict[str, str], references:
         ran = wire.receive(box.from_runner, timeout=max(1.0, timeout - (time.monotonic() - started)))
         record["errors"] = [str(e)[:300] for e in ran.get("errors", [])][:50]
         record["timed_out_cells"] = [i for i in ran.get("timed_out", []) if isinstance(i, int)][:50]
-        for question, test in load_tests(tests).items():
-            result = _grade_question(box, question, test, references.get(question, []), call_timeout)
-            record["questions"][question] = result
-            if result.get("error"):  # the sandbox is in an unknown state: the rest is not graded
-                raise remote.SubmissionError(f"grading stopped at {question}: {result['error']}")
+        tests_by_question = load_tests(tests)
+        # Every question's public tests first, then the hidden ones: the feedback a student sees
+        # (public results and messages) is complete before any hidden input enters the sandbox,
+        # where a submission could keep it (in /tmp, say) for a later question's messages.
+        parts: dict[str, list[dict]] = {q: [] for q in tests_by_question}
+        try:
+            for hidden in (False, True):
+                for question, test in tests_by_question.items():
+                    part = _grade_part(box, question, test, hidden, references.get(question, []), call_timeout)
+                    parts[question].append(part)
+                    if part.get("error"):  # the sandbox is in an unknown state: the rest is not graded
+                        raise remote.SubmissionError(f"grading stopped at {question}: {part['error']}")
+        finally:  # a question counts once all its tests ran (after a crash: those before it)
+            for question, test in tests_by_question.items():
+                if len(parts[question]) == 2 and not any(p.get("error") for p in parts[question]):
+                    record["questions"][question] = _result(test, parts[question])
     except (TimeoutError, EOFError, OSError, wire.WireError, remote.SubmissionError, RuntimeError) as exc:
         if not record["timed_out"]:
             record["crash"] = _crash_reason(exc, box)
@@ -77,28 +89,45 @@ def _crash_reason(exc, box) -> str:
     return f"{type(exc).__name__}: {_short(exc, 300)}"
 
 
-def _grade_question(box, question: str, test, references: list[str], call_timeout: float) -> dict:
+def _result(test, parts: list[dict]) -> dict:
+    """One question's record from its graded parts; otter computes the score from the results."""
+    test.test_case_results = [r for part in parts for r in part["results"]]
+    result = {"score": float(test.score), "possible": float(test.possible), "public": [], "hidden": []}
+    for r in test.test_case_results:
+        if r.test_case.hidden:
+            result["hidden"].append(bool(r.passed))
+        else:
+            result["public"].append({"name": r.test_case.name or "", "passed": bool(r.passed),
+                                     "message": "" if r.passed else _short(r.message)})
+    tripped = sorted({t for part in parts for t in part.get("tripped", [])})
+    if tripped:
+        result["score"], result["tripped"] = 0.0, tripped
+    return result
+
+
+def _grade_part(box, question: str, test, hidden: bool, references: list[str], call_timeout: float) -> dict:
+    """Run the public (or the hidden) test cases of one question, in a fresh question child."""
+    from otter.test_files.abstract_test import TestCaseResult
+
+    cases = [tc for tc in test.test_cases if tc.hidden == hidden]
+    part: dict = {"results": []}
+    if not cases:
+        return part
     try:
         session = remote.Session(box, question, references, call_timeout=call_timeout)
     except remote.SubmissionError as exc:
-        return {"score": 0.0, "possible": float(test.possible), "public": [], "hidden": [],
-                "error": str(exc)}
+        part["error"] = str(exc)
+        part["results"] = [TestCaseResult(test_case=tc, message=f"❌ {exc}", passed=False) for tc in cases]
+        return part
+    subset = copy.copy(test)
+    subset.test_cases = cases
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # a test that wants warnings turns them into errors itself
-        test.run(session.environment())
+        subset.run(session.environment())
     session.close()
-    public, hidden = [], []
-    for r in test.test_case_results:
-        if r.test_case.hidden:
-            hidden.append(bool(r.passed))
-        else:
-            public.append({"name": r.test_case.name or "", "passed": bool(r.passed),
-                           "message": "" if r.passed else _short(r.message)})
-    result = {"score": float(test.score), "possible": float(test.possible), "public": public, "hidden": hidden}
+    part["results"] = subset.test_case_results
     if session.tripped:
-        used = sorted(set(session.tripped))
-        result["score"] = 0.0
-        result["tripped"] = used
+        part["tripped"] = sorted(set(session.tripped))
     if session.broken:
-        result["error"] = session.broken
-    return result
+        part["error"] = session.broken
+    return part

@@ -22,7 +22,10 @@ import time
 
 import numpy as np
 
-MAX_FRAME = 64 * 2**20  # bytes in one message
+# Bytes in one message. JSON of nested empty lists decodes to ~30x its size in Python objects, so
+# this bounds what one frame can cost the grader (~250 MB); the largest real message (a digits
+# batch, a network's weights) is well under 2 MB.
+MAX_FRAME = 8 * 2**20
 MAX_DEPTH = 32
 NUMERIC_KINDS = set("biufc")
 # parameter-free layers that may cross as data (constructor arguments as JSON)
@@ -55,11 +58,12 @@ def receive(fd: int, timeout: float | None = None) -> dict:
     deadline = None if timeout is None else time.monotonic() + timeout
     (size,) = struct.unpack(">I", _read_exactly(fd, 4, deadline))
     if size > MAX_FRAME:
-        raise WireError(f"a frame of {size} bytes exceeds the limit of {MAX_FRAME}")
+        raise WireError(f"a frame larger than the limit of {MAX_FRAME} bytes")
     try:
         message = json.loads(_read_exactly(fd, size, deadline).decode())
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise WireError(f"a frame that is not JSON: {exc}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+        # no detail from the frame's content: an error message must not carry data out
+        raise WireError("a frame that is not JSON") from None
     if not isinstance(message, dict):
         raise WireError("a frame that is not a JSON object")
     return message
@@ -99,9 +103,10 @@ def _array_from(text) -> np.ndarray:
     return a
 
 
-def encode(value, refs=None, depth: int = 0):
+def encode(value, refs=None, depth: int = 0, *, grads: bool = True):
     """A JSON-able form of ``value``. ``refs(value)`` may return a JSON form for values the
-    caller knows how to name (callables); otherwise they raise WireError."""
+    caller knows how to name (callables); otherwise they raise WireError. ``grads=False`` leaves
+    out tensors' ``.grad`` (the grader's tensors may hold gradients of expected values)."""
     if depth > MAX_DEPTH:
         raise WireError("the value is nested too deeply")
     if value is None or isinstance(value, (bool, str)):
@@ -121,23 +126,23 @@ def encode(value, refs=None, depth: int = 0):
     if isinstance(value, complex):
         return {"$complex": [value.real, value.imag]}
     if isinstance(value, (int, float)):  # subclasses (bool handled above)
-        return encode(int(value) if isinstance(value, int) else float(value), refs, depth + 1)
+        return encode(int(value) if isinstance(value, int) else float(value), refs, depth + 1, grads=grads)
     if isinstance(value, tuple):
-        return {"$tuple": [encode(v, refs, depth + 1) for v in value]}
+        return {"$tuple": [encode(v, refs, depth + 1, grads=grads) for v in value]}
     if isinstance(value, list):
-        return [encode(v, refs, depth + 1) for v in value]
+        return [encode(v, refs, depth + 1, grads=grads) for v in value]
     if isinstance(value, (set, frozenset)):
-        return {"$set": [encode(v, refs, depth + 1) for v in value], "frozen": isinstance(value, frozenset)}
+        return {"$set": [encode(v, refs, depth + 1, grads=grads) for v in value], "frozen": isinstance(value, frozenset)}
     if isinstance(value, dict):
         if not all(isinstance(k, str) for k in value):
             raise WireError("dict keys must be strings to cross the channel")
-        return {"$dict": {k: encode(v, refs, depth + 1) for k, v in value.items()}}
+        return {"$dict": {k: encode(v, refs, depth + 1, grads=grads) for k, v in value.items()}}
     torch = _torch()
     if torch is not None:
         if isinstance(value, torch.Tensor):
-            return _encode_tensor(value)
-        if isinstance(value, torch.nn.Module) and _is_plain_layer(value):
-            return encode_module(value)
+            return _encode_tensor(value, grads)
+        if isinstance(value, torch.nn.Module) and is_plain_layer(value):
+            return encode_module(value, grads)
     if refs is not None:
         named = refs(value)
         if named is not None:
@@ -145,30 +150,30 @@ def encode(value, refs=None, depth: int = 0):
     raise WireError(f"a value of type {type(value).__name__} cannot cross the channel")
 
 
-def _encode_tensor(t) -> dict:
+def _encode_tensor(t, grads: bool = True) -> dict:
     d = t.detach()
     if str(d.dtype) == "torch.bfloat16":  # numpy has no bfloat16
         raise WireError("bfloat16 tensors cannot cross the channel; convert to float32")
     return {"$tensor": _array_bytes(d.cpu().numpy()), "requires_grad": bool(t.requires_grad),
-            "grad": None if t.grad is None else _array_bytes(t.grad.detach().cpu().numpy())}
+            "grad": None if t.grad is None or not grads else _array_bytes(t.grad.detach().cpu().numpy())}
 
 
-def _is_plain_layer(m) -> bool:
+def is_plain_layer(m) -> bool:
     torch = _torch()
     if type(m) is torch.nn.Sequential:
-        return all(_is_plain_layer(c) for c in m)
+        return all(is_plain_layer(c) for c in m)
     if type(m) is torch.nn.Linear:
         return True
     return type(m).__name__ in LAYERS and type(m) is getattr(torch.nn, type(m).__name__)
 
 
-def encode_module(m) -> dict:
+def encode_module(m, grads: bool = True) -> dict:
     torch = _torch()
     if type(m) is torch.nn.Sequential:
-        return {"$module": "Sequential", "children": [encode_module(c) for c in m]}
+        return {"$module": "Sequential", "children": [encode_module(c, grads) for c in m]}
     if type(m) is torch.nn.Linear:
-        return {"$module": "Linear", "weight": _encode_tensor(m.weight),
-                "bias": None if m.bias is None else _encode_tensor(m.bias)}
+        return {"$module": "Linear", "weight": _encode_tensor(m.weight, grads),
+                "bias": None if m.bias is None else _encode_tensor(m.bias, grads)}
     name = type(m).__name__
     return {"$module": name, "args": {k: getattr(m, k) for k in LAYERS[name]}}
 

@@ -70,7 +70,7 @@ def _sandbox_or_skip():
 
 def grade(*cells: str, timeout: float = 60, cell_timeout: float = 20, call_timeout: float = 10) -> dict:
     _sandbox_or_skip()
-    return grade_cells(list(enumerate(cells, start=1)), TESTS, REFERENCES, slot=7, timeout=timeout,
+    return grade_cells(list(enumerate(cells, start=1)), TESTS, REFERENCES, timeout=timeout,
                        cell_timeout=cell_timeout, call_timeout=call_timeout)
 
 
@@ -174,7 +174,7 @@ def test_the_sandbox_is_a_stranger_with_no_network_and_read_only_files(tmp_path)
     listener.listen()
     port = listener.getsockname()[1]
     try:
-        cmd = sandbox.command(3, [sandbox.python(), "-c", PROBE, str(ROOT / "exercises"), str(ROOT / "pwned"),
+        cmd = sandbox.command([sandbox.python(), "-c", PROBE, str(ROOT / "exercises"), str(ROOT / "pwned"),
                                   str(port)])
         done = subprocess.run(cmd, capture_output=True, text=True, timeout=60)
     finally:
@@ -283,3 +283,110 @@ def test_loops_output_exits_and_garbage_on_the_channel_are_contained():
             assert record["timed_out_cells"] == [1], record
         if name == "memory":
             assert any("MemoryError" in e for e in record["errors"]), record["errors"]
+
+
+# --- references reached by other routes -------------------------------------------------
+SIGMOID_TESTS = {"q1": '''
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q1"
+points = 1
+
+@test_case(points=1, hidden=False)
+def test_sigmoid(sigmoid):
+    import numpy as np
+    x = np.linspace(-5.0, 5.0, 11)
+    y = np.asarray(sigmoid(x))
+    np.testing.assert_allclose(y, 1 / (1 + np.exp(-x)), rtol=1e-6, atol=0)
+'''}
+SIGMOID_REFERENCES = {"q1": ["acts:sigmoid", "scipy.special.expit", "torch.sigmoid", "torch.Tensor.sigmoid"]}
+SIGMOID_OWN = "import numpy as np\n\ndef own(x):\n    x = np.asarray(x, dtype=float)\n    return 1 / (1 + np.exp(-x))\n"
+SHORTCUTS = {
+    "a stored acts method": "import acts\nexact = acts.get('sigmoid').f\ndef sigmoid(x):\n    return exact(x)\n",
+    "acts' implementation by its private name": "import acts\nraw = acts.get('sigmoid')._f\nimport numpy as np\n"
+                                                "def sigmoid(x):\n    return raw(np.asarray(x, dtype=float))\n",
+    "acts' torch table": "import torch\nfrom acts import _torch\nT = _torch.FUNCTIONS['sigmoid']\n"
+                         "def sigmoid(x):\n    return T(torch.as_tensor(x)).numpy()\n",
+    "a partial": "import functools, scipy.special\np = functools.partial(scipy.special.expit)\n"
+                 "def sigmoid(x):\n    return p(x)\n",
+    "np.vectorize": "import numpy as np, scipy.special\nv = np.vectorize(scipy.special.expit)\n"
+                    "def sigmoid(x):\n    return v(x)\n",
+    "a tuple": "import scipy.special\nH = (scipy.special.expit, 1)\ndef sigmoid(x):\n    return H[0](x)\n",
+    "a static method": "import scipy.special\nclass K:\n    f = staticmethod(scipy.special.expit)\n"
+                       "def sigmoid(x):\n    return K.f(x)\n",
+    "an object's attribute": "import scipy.special\nclass K:\n    pass\nk = K()\nk.f = scipy.special.expit\n"
+                             "def sigmoid(x):\n    return k.f(x)\n",
+    "a tensor method": "import torch\ndef sigmoid(x):\n    return torch.as_tensor(x).sigmoid().numpy()\n",
+    "a bound tensor method": "import torch\ndef sigmoid(x):\n    t = torch.as_tensor(x)\n    m = t.sigmoid\n"
+                             "    return m().numpy()\n",
+    "switching the monitor off": "import sys, acts\nexact = acts.get('sigmoid').f\n"
+                                 "def sigmoid(x):\n    sys.setprofile(None)\n    return exact(x)\n",
+}
+
+
+def grade_sigmoid(cell: str) -> dict:
+    _sandbox_or_skip()
+    return grade_cells([(1, cell)], SIGMOID_TESTS, SIGMOID_REFERENCES, timeout=60, cell_timeout=20,
+                       call_timeout=10)
+
+
+@pytest.mark.parametrize("route", SHORTCUTS)
+def test_a_reference_reached_by_another_route_scores_nothing(route):
+    q1 = grade_sigmoid(SHORTCUTS[route])["questions"]["q1"]
+    assert q1["score"] == 0 and q1.get("tripped"), (route, q1)
+    assert set(q1["tripped"]) <= set(SIGMOID_REFERENCES["q1"]) | {"sys.setprofile (the grader's call monitor)"}
+
+
+def test_own_code_and_other_activations_are_not_mistaken_for_the_reference():
+    for cell in (SIGMOID_OWN + "sigmoid = own\n",
+                 "import acts, numpy as np\nt = acts.get('tanh').f\n"  # σ(x) = (1 + tanh(x/2)) / 2: allowed
+                 "def sigmoid(x):\n    return (1 + t(np.asarray(x, dtype=float) / 2)) / 2\n"):
+        q1 = grade_sigmoid(cell)["questions"]["q1"]
+        assert q1["score"] == 1 and not q1.get("tripped"), q1
+
+
+# --- one question's hidden inputs cannot reach another's public feedback ----------------
+LEAK_TESTS = {"q1": '''
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q1"
+points = 1
+
+@test_case(points=1, hidden=True)
+def test_remember(remember):
+    import numpy as np
+    remember(np.array([271828.0]))
+''', "q2": '''
+from otter.test_files import test_case
+
+OK_FORMAT = False
+name = "q2"
+points = 1
+
+@test_case(points=1, hidden=False)
+def test_tell(tell):
+    tell()
+'''}
+
+
+def test_hidden_inputs_never_reach_public_feedback():
+    _sandbox_or_skip()
+    cell = ("import os\nopen('/tmp/seen', 'w').write('control;')\n"
+            "def remember(x):\n    open('/tmp/seen', 'a').write(repr(x.tolist()))\n"
+            "def tell():\n    raise ValueError(open('/tmp/seen').read())\n")
+    record = grade_cells([(1, cell)], LEAK_TESTS, {}, timeout=60, cell_timeout=20, call_timeout=10)
+    message = record["questions"]["q2"]["public"][0]["message"]
+    assert "control;" in message, message  # the channel works: what the cell wrote shows
+    assert "271828" not in message, message
+
+
+def test_the_graders_tensors_cross_without_their_gradients():
+    from grading.remote import encode_argument
+
+    t = torch.ones(3, requires_grad=True)
+    (t * 2).sum().backward()
+    back = wire.decode(encode_argument([t]))[0]
+    assert back.requires_grad and back.grad is None
+    assert wire.decode(wire.encode(t)).grad is not None  # the sandbox's replies keep them
