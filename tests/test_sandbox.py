@@ -390,3 +390,19 @@ def test_the_graders_tensors_cross_without_their_gradients():
     back = wire.decode(encode_argument([t]))[0]
     assert back.requires_grad and back.grad is None
     assert wire.decode(wire.encode(t)).grad is not None  # the sandbox's replies keep them
+
+
+def test_every_listed_reference_exists_and_belongs_to_a_question():
+    import yaml
+
+    from grading import EXERCISES, runner
+
+    listed = yaml.safe_load((EXERCISES / "references.yml").read_text())
+    sources = {p.stem for p in EXERCISES.glob("[0-9][0-9]_*.ipynb")}
+    for assignment, questions in listed.items():
+        assert assignment in sources, assignment
+        text = (EXERCISES / f"{assignment}.ipynb").read_text()
+        for question, specs in questions.items():
+            assert f"name: {question}\\n" in text, (assignment, question)
+            for spec in specs:
+                assert runner._targets(spec), spec  # raises for a name that is not there
