@@ -116,6 +116,17 @@ def _up_param(p: Any) -> Any:
     return _up(p) if isinstance(p, Tensor) else p
 
 
+def _exp_neg_abs(t: Tensor, branch: Tensor) -> Tensor:
+    r"""``exp(−|t|)`` whose autograd derivative is that of the branch a formula uses at ``t = 0``:
+    ``exp(−t)`` where ``branch`` (the ``t ≥ 0`` or ``t > 0`` side) holds, else ``exp(t)``.
+
+    ``torch.abs`` has derivative 0 at 0, so ``exp(−|t|)`` differentiates to 0 there and every
+    second derivative built on it (double backward of σ, softplus, swish, mish) came out wrong
+    at exactly 0 (mish″(0) = 0.32 instead of 0.64). The values are the same bit for bit.
+    """
+    return torch.exp(torch.where(branch, -t, t))
+
+
 def _sigmoid(t: Tensor) -> Tensor:
     r"""``σ(t) = 1/(1 + e^{−t})`` from ``e = exp(−|t|)``: ``1/(1 + e)`` for ``t ≥ 0``, ``e/(1 + e)``
     for ``t < 0``.
@@ -124,8 +135,9 @@ def _sigmoid(t: Tensor) -> Tensor:
     (``torch.sigmoid`` and scipy's ``expit`` compute ``1/(1 + e^{−t})`` and flush it to 0,
     which makes ``swish(−710) = −710·σ(−710)``, a normal number, come out as 0).
     """
-    e = torch.exp(-t.abs())
-    return torch.where(t >= 0, 1.0, e) / (1.0 + e)
+    pos = t >= 0
+    e = _exp_neg_abs(t, pos)
+    return torch.where(pos, 1.0, e) / (1.0 + e)
 
 
 def _dsigmoid(t: Tensor) -> Tensor:
@@ -140,9 +152,10 @@ def _dsigmoid(t: Tensor) -> Tensor:
 
 def _logistic(t: Tensor) -> tuple[Tensor, Tensor]:
     """``(σ(t), σ'(t))`` sharing one ``exp`` (see :func:`_sigmoid`, :func:`_dsigmoid`)."""
-    e = torch.exp(-t.abs())
+    pos = t >= 0
+    e = _exp_neg_abs(t, pos)
     d = 1.0 + e
-    return torch.where(t >= 0, 1.0, e) / d, e / (d * d)
+    return torch.where(pos, 1.0, e) / d, e / (d * d)
 
 
 def _phi(x: Tensor) -> Tensor:
@@ -321,8 +334,8 @@ def _mish_parts(x):
     * ``x ≤ 0``: ``g = e(e + 2)/(e² + 2e + 2)``,  ``g' = 4e(1 + e)/(e² + 2e + 2)²``
     * ``x > 0``: ``g = (1 + 2e)/(2e² + 2e + 1)``, ``g' = 4e²(1 + e)/(2e² + 2e + 1)²``
     """
-    e = torch.exp(-x.abs())
     pos = x > 0
+    e = _exp_neg_abs(x, pos)
     e2 = e * e
     num = torch.where(pos, 1.0 + 2.0 * e, e * (e + 2.0))
     den = torch.where(pos, 2.0 * e2 + 2.0 * e + 1.0, e2 + 2.0 * e + 2.0)
@@ -344,7 +357,7 @@ def _mish_df(x):
 def _softplus_f(x, beta):
     t = beta * x
     # log(1 + e^t) = max(t, 0) + log1p(e^{−|t|}): exact for every t, no threshold.
-    return (t.clamp(min=0.0) + torch.log1p(torch.exp(-t.abs()))) / beta
+    return (t.clamp(min=0.0) + torch.log1p(_exp_neg_abs(t, t >= 0))) / beta
 
 
 def _softplus_df(x, beta):

@@ -107,6 +107,27 @@ def test_gradcheck(name, params):
     assert torch.autograd.gradcheck(lambda t: fn(t, **params), (x,))
 
 
+# activations with a continuous second derivative everywhere; their double backward is checked
+# on points that include the branch points of the stable forms (0 and -0.0), which `sample` avoids
+SMOOTH = ("sigmoid", "tanh", "gelu", "swish", "mish", "softplus")
+
+
+@pytest.mark.parametrize("name,params", [c for c in CASES if c[0] in SMOOTH],
+                         ids=[i for c, i in zip(CASES, IDS) if c[0] in SMOOTH])
+def test_gradgradcheck_through_zero(name, params):
+    x = torch.tensor([0.0, -0.0, 1e-3, -1e-3, 0.7, -2.5], dtype=torch.float64, requires_grad=True)
+    fn = FUNCTIONS[name]
+    assert torch.autograd.gradgradcheck(lambda t: fn(t, **params), (x,))
+
+
+def test_mish_second_derivative_at_zero():
+    # mish'(0) = tanh(ln 2) = 3/5; mish''(0) = 2 sech²(ln 2) σ(0) = 2 (16/25) (1/2) = 16/25
+    x = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    (g,) = torch.autograd.grad(FUNCTIONS["mish"](x).sum(), x, create_graph=True)
+    (h,) = torch.autograd.grad(g.sum(), x)
+    assert g.item() == pytest.approx(0.6, rel=1e-15) and h.item() == pytest.approx(0.64, rel=1e-14)
+
+
 def test_gradcheck_rrelu_training():
     x = sample().requires_grad_(True)
     fn = lambda t: FUNCTIONS["rrelu"](t, 0.1, 0.3, training=True, rng=torch.Generator().manual_seed(3))  # noqa: E731
