@@ -392,6 +392,47 @@ def test_a_hang_that_ignores_the_alarm_is_stopped(built, tmp_path, monkeypatch):
         assert not _sandbox_processes(), "the submission's process is still running"
 
 
+def test_a_grading_worker_that_dies_ends_no_run(built, tmp_path):
+    """A worker killed mid-run (as the out-of-memory killer would): the run goes on, and the
+    submissions it was grading are graded again, one at a time."""
+    import signal
+    import threading
+
+    import psutil
+
+    subs = tmp_path / "subs"
+    for k in range(4):
+        _write(_solution(built, "01_sigmoid"), subs / f"s{k}.ipynb")
+    killed = []
+
+    def kill_a_worker_once_it_grades():
+        me = psutil.Process()
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not killed:
+            for child in me.children():
+                try:
+                    worker = any("multiprocessing" in part for part in child.cmdline())
+                    if worker and any(c.name() == "bwrap" for c in child.children(recursive=True)):
+                        child.send_signal(signal.SIGKILL)
+                        killed.append(child.pid)
+                        return
+                except psutil.Error:  # a process that ended while we looked
+                    pass
+            time.sleep(0.02)
+
+    killer = threading.Thread(target=kill_a_worker_once_it_grades, daemon=True)
+    killer.start()
+    lines = []
+    grade_folder(subs, build=built, jobs=2, progress=lines.append)
+    killer.join()
+    assert killed, "no worker was seen grading"
+    assert any("a grading worker died" in line for line in lines), lines
+    rows = _rows(subs)
+    assert sorted(rows) == [f"s{k}.ipynb" for k in range(4)]
+    for r in rows.values():
+        assert (r["status"], r["total"]) == ("ok", str(MAX_POINTS["01_sigmoid"])), r
+
+
 def _sandbox_processes() -> list[str]:
     """Orphaned sandbox processes: a uid above FIRST_UID whose grading process (pid = uid -
     FIRST_UID) is gone. Sandboxes of other tests running now belong to live processes."""
