@@ -99,7 +99,9 @@ def command(argv: list[str], *, as_root: bool | None = None) -> list[str]:
     if as_root:
         cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
     else:
-        cmd += ["--unshare-user", "--uid", str(NOBODY), "--gid", str(NOBODY)]
+        # --disable-userns: the sandbox cannot make user namespaces of its own (the kernel's
+        # namespace code is attack surface; root's sandboxes are already without capabilities)
+        cmd += ["--unshare-user", "--disable-userns", "--uid", str(NOBODY), "--gid", str(NOBODY)]
     # the private /tmp first: a bind below /tmp (a checkout in /tmp) must land on top of it
     cmd += ["--proc", "/proc", "--dev", "/dev", "--perms", "1777", "--size", str(TMP_BYTES), "--tmpfs", "/tmp"]
     cmd += ["--ro-bind", "/usr", "/usr"]
