@@ -41,10 +41,10 @@ vendor:
 	@scripts/vendor.sh
 
 browser:
-	@scripts/install_browser.sh
+	@scripts/apt_install.sh /usr/bin/chromium chromium chromium-driver
 
 sandbox:
-	@scripts/install_sandbox.sh
+	@scripts/apt_install.sh bwrap bubblewrap
 
 # The site: notebooks are rendered with their committed outputs (no kernel runs).
 site: $(STAMP) vendor
