@@ -175,6 +175,8 @@ class RemoteEnvironment:
             return RemoteCallable(self.session, {"global": name})
         if kind == "module_class":
             return remote_module_class(self.session, name)
+        if kind == "unanswered":
+            raise SubmissionError(f"{name} is still `...`: not answered yet")
         if kind == "unreadable":
             raise SubmissionError(f"{name} is a {reply.get('type')}, which the grader cannot read")
         return default

@@ -225,6 +225,20 @@ def _tripwire(label: str, question: str):
     return tripwire
 
 
+class _TrippedProps(dict):
+    """What ``acts.get(name).props`` gives while ``name`` is blocked: reading it is a call of the
+    reference (its computed minimum, fixed points, ... would answer a question)."""
+
+    def __init__(self, label: str, question: str):
+        super().__init__()
+        self._wire = _tripwire(label, question)
+
+    def __getitem__(self, key):
+        return self._wire()
+
+    get = keys = values = items = __iter__ = __len__ = __contains__ = lambda self, *a: self._wire()
+
+
 def _acts_code_owners() -> dict[object, set[str]]:
     """For each code object behind an acts form, the activations it belongs to (a code shared by
     several, e.g. a generic wrapper, is no evidence of any one of them)."""
@@ -312,6 +326,15 @@ def install_tripwires(specs: list[str], question: str, namespace: dict) -> None:
             # (not Activation.f & co.: they are every activation's; the instance's _f is swapped)
             if underlying is not None and not getattr(underlying, "__qualname__", "").startswith("Activation."):
                 originals.setdefault(id(underlying), wire_fn)
+    for spec in specs:
+        if spec.startswith("acts:"):
+            import acts
+
+            a = acts.get(spec[5:])
+            trap = _TrippedProps(spec, question)
+            if a._props is not None:  # computed before the question: a copy the student kept is swapped too
+                originals[id(a._props)] = trap
+            a._props = trap
     if WATCHED_CODES or WATCHED_BUILTINS:
         WATCHED_BUILTINS[id(sys.setprofile)] = MONITOR_REMOVED
         WATCHED_NAMES.add("setprofile")
@@ -448,6 +471,8 @@ def describe(namespace: dict, name: str) -> dict:
     if not isinstance(name, str) or name not in namespace:
         return {"kind": "missing"}
     value = namespace[name]
+    if value is Ellipsis:  # the student edition's blank answer
+        return {"kind": "unanswered"}
     if isinstance(value, type) and issubclass(value, torch.nn.Module):
         return {"kind": "module_class"}
     try:

@@ -45,8 +45,8 @@ from grading.grade import grade_folder, read_submission, which_assignment  # noq
 pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
 
 ASSIGNMENTS = [p.stem for p in sources()]
-MAX_POINTS = {"01_sigmoid": 8, "02_tanh": 10, "03_dead_relu": 8, "04_softmax": 10, "05_gelu": 10,
-              "06_mish_autograd": 9, "07_selu_fixed_point": 8, "08_choosing_activations": 8}
+MAX_POINTS = {"01_sigmoid": 11, "02_tanh": 13, "03_dead_relu": 11, "04_softmax": 13, "05_gelu": 14,
+              "06_mish_autograd": 13, "07_selu_fixed_point": 11, "08_choosing_activations": 11}
 
 
 # --- building ---------------------------------------------------------------------------
@@ -193,17 +193,56 @@ def test_solutions_score_full_marks(built, tmp_path, capsys):
 # --- 2. blank and wrong submissions -----------------------------------------------------
 WRONG = {
     # naive sigmoid that overflows (and its naive derivative): passes the public values and
-    # the random hidden values of q1 and the public values of q2, nothing else.
+    # the random hidden values of q1 and the public values of q2, nothing else (q3 does not use them).
     "naive_sigmoid": ("01_sigmoid", [
         ("def sigmoid(", "def sigmoid(x):\n    return 1 / (1 + np.exp(-x))"),
         ("def sigmoid_grad(", "def sigmoid_grad(x):\n    s = sigmoid(x)\n    return s * (1 - s)"),
-    ], {"q1": 2, "q2": 1}),
+    ], {"q1": 2, "q2": 1, "q3": 3}),
+    # σ'(x) = p σ'(0) solved as 2 artanh(sqrt(1 - p)): right for moderate p, but 1 - sqrt(1 - p)
+    # cancels for small p (inf once sqrt(1 - p) rounds to 1): loses the tail test.
+    "sigmoid_level_artanh_cancels": ("01_sigmoid", [
+        ("def sigmoid_grad_level(", "def sigmoid_grad_level(p):\n    return float(2 * np.arctanh(np.sqrt(1 - p)))"),
+    ], {"q1": 4, "q2": 4, "q3": 2}),
+    # the tail asymptote σ'(x) ≈ e^{-x}: x = log(4 / p) has the right form, wrong values (off by about p/2).
+    "sigmoid_level_tail_asymptote": ("01_sigmoid", [
+        ("def sigmoid_grad_level(", "def sigmoid_grad_level(p):\n    return float(np.log(4 / p))"),
+    ], {"q1": 4, "q2": 4, "q3": 1}),
+    # σ'(x) = sech²(x/2) / 2 (the inner factor 1/2 of the chain rule forgotten): a crossing near 1.06.
+    "x_cross_chain_rule": ("02_tanh", [
+        ("x_cross =", "c = (np.sqrt(2.0) + np.sqrt(10.0)) / 4.0\nx_cross = float(2.0 * np.arccosh(c))"),
+    ], {"q1": 3, "q2": 2, "q3": 3, "q4": 2, "q5": 1}),
+    # tanh' as 1 - tanh²: right near 0, 0 instead of ~4e^{-2|x|} in the tails.
+    "tanh_grad_one_minus_square": ("02_tanh", [
+        ("def tanh_grad(", "def tanh_grad(x):\n    t = tanh_accurate(x)\n    return 1.0 - t * t"),
+    ], {"q1": 3, "q2": 2, "q3": 3, "q4": 1, "q5": 3}),
+    # a unit that is 0 for ANY row counted as dead: only the types test passes in q1, the dead
+    # fraction is wrong on the given network (right on the hidden one, where no unit is ever 0 by chance).
+    "dead_units_any_row": ("03_dead_relu", [
+        ("def dead_units(", "def dead_units(net, X):\n    masks, h = [], X\n    with torch.no_grad():\n"
+                            "        for layer in net:\n            h = layer(h)\n            if isinstance(layer, nn.ReLU):\n"
+                            "                masks.append((h == 0).any(dim=0).cpu().numpy())\n    return masks"),
+    ], {"q1": 1, "q2": 1, "q3": 2, "q4": 3}),
+    # the variance instead of the standard deviation of w·x: right only for ||w|| = 1 (the public test).
+    "dead_bias_variance": ("03_dead_relu", [
+        ("def dead_bias(", "def dead_bias(n, p, w_norm=1.0):\n    from scipy import special\n"
+                           "    return float(w_norm**2 * special.ndtri(-np.expm1(np.log(p) / n)))"),
+    ], {"q1": 4, "q2": 2, "q3": 2, "q4": 1}),
+    # 1 - p**(1/n) instead of -expm1(log(p) / n): loses digits for n = 10^7, p = 0.999 (relative error 1e-8).
+    "dead_bias_power_cancels": ("03_dead_relu", [
+        ("def dead_bias(", "def dead_bias(n, p, w_norm=1.0):\n    from scipy import special\n"
+                           "    return float(w_norm * special.ndtri(1.0 - p ** (1.0 / n)))"),
+    ], {"q1": 4, "q2": 2, "q3": 2, "q4": 2}),
+    # p**n for p**(1/n): the bias rises with n, which the public test rejects.
+    "dead_bias_p_to_the_n": ("03_dead_relu", [
+        ("def dead_bias(", "def dead_bias(n, p, w_norm=1.0):\n    from scipy import special\n"
+                           "    return float(w_norm * special.ndtri(1.0 - p ** n))"),
+    ], {"q1": 4, "q2": 2, "q3": 2, "q4": 0}),
     # softmax without the max trick: fails every test with large logits (q1: 2 of 4; the
-    # Jacobians and the backward, built on it, lose their large-logit hidden tests).
+    # Jacobians, the backward and the temperature, built on it, lose their large-logit hidden tests).
     "softmax_no_max_trick": ("04_softmax", [
         ("def softmax(", "def softmax(z, axis=-1):\n    e = np.exp(np.asarray(z, dtype=float))\n"
                          "    return e / e.sum(axis=axis, keepdims=True)"),
-    ], {"q1": 2, "q2": 1, "q3": 1, "q4": 1}),
+    ], {"q1": 2, "q2": 1, "q3": 1, "q4": 1, "q5": 2}),
     # Jacobians with rows and columns swapped: harmless for softmax (its J is symmetric),
     # wrong for log-softmax.
     "jacobian_transposed": ("04_softmax", [
@@ -211,7 +250,20 @@ WRONG = {
                                   "    return (np.diag(s) - np.outer(s, s)).T"),
         ("def log_softmax_jacobian(", "def log_softmax_jacobian(z):\n    s = softmax(np.asarray(z, dtype=float))\n"
                                       "    return (np.eye(s.size) - s[np.newaxis, :]).T"),
-    ], {"q1": 4, "q2": 2, "q3": 0, "q4": 2}),
+    ], {"q1": 4, "q2": 2, "q3": 0, "q4": 2, "q5": 3}),
+    # the temperature root-found in a fixed bracket 0.01 < T < 100: fine for ordinary logits,
+    # no root in the bracket when the top two logits differ by 1e-3 (T near 5e-4).
+    "temperature_fixed_bracket": ("04_softmax", [
+        ("def temperature_for(", "def temperature_for(z, p):\n    from scipy import optimize\n"
+                                 "    z = np.asarray(z, dtype=float)\n"
+                                 "    return float(optimize.brentq(lambda T: np.max(softmax(z / T)) - p, 0.01, 100.0, xtol=1e-14))"),
+    ], {"q1": 4, "q2": 2, "q3": 2, "q4": 2, "q5": 2}),
+    # only the top two logits (the two-class formula T = gap / logit(p)): T = inf at p = 1/2,
+    # which the public test rejects.
+    "temperature_top_two_only": ("04_softmax", [
+        ("def temperature_for(", "def temperature_for(z, p):\n    top = np.sort(np.asarray(z, dtype=float))[-2:]\n"
+                                 "    return float((top[1] - top[0]) / np.log(p / (1 - p)))"),
+    ], {"q1": 4, "q2": 2, "q3": 2, "q4": 2, "q5": 0}),
     # Mish backward without the x·σ(x)·sech²(softplus(x)) term: forward right, gradcheck wrong.
     "mish_backward_missing_term": ("06_mish_autograd", [
         ("class MishFunction(", "class MishFunction(torch.autograd.Function):\n"
@@ -220,7 +272,96 @@ WRONG = {
                                 "    @staticmethod\n    def backward(ctx, grad_out):\n        (x,) = ctx.saved_tensors\n"
                                 "        return grad_out * torch.tanh(torch.nn.functional.softplus(x))\n\n\n"
                                 "mish = MishFunction.apply"),
-    ], {"q1": 2, "q2": 2, "q3": 1}),
+    ], {"q1": 2, "q2": 2, "q3": 1, "q4": 4}),
+    # Φ written with erf: cancels in the left tail (q1 keeps only its public point); the rest is right.
+    "gelu_with_erf": ("05_gelu", [
+        ("def gelu(x):", "def gelu(x):\n    x = np.asarray(x, dtype=np.float64)\n"
+                         "    return 0.5 * x * (1.0 + special.erf(x / np.sqrt(2.0)))"),
+    ], {"q1": 1, "q2": 3, "q3": 2, "q4": 2, "q5": 4}),
+    # GELU's minimum from a minimiser of GELU itself (x* only to ~1e-8: the minimum is flat), and
+    # x σ(kx)'s by a root search on a fixed bracket (misses x* = u*/k for small k, and large k's digits).
+    "minima_not_worked_out": ("05_gelu", [
+        ("def sigmoid_gelu_minimum(", "res = optimize.minimize_scalar(lambda t: float(gelu(np.array([t]))[0]), bounds=(-2.0, 0.0),\n"
+                                      "                               method='bounded', options={'xatol': 1e-12})\n"
+                                      "gelu_minimum = (float(res.x), float(res.fun))\n\n\n"
+                                      "def sigmoid_gelu_minimum(k):\n"
+                                      "    d = lambda x: float(sigma(k * x) * (1.0 + k * x * sigma(-k * x)))\n"
+                                      "    x = optimize.brentq(d, -10.0, -1e-3)\n"
+                                      "    return float(x), float(x * sigma(k * x))"),
+    ], {"q1": 3, "q2": 3, "q3": 2, "q4": 2, "q5": 2}),
+    # Mish'' with sech² as 1 - tanh²: right in the middle, 0 instead of tiny values in the right tail.
+    "mish_grad2_cancels": ("06_mish_autograd", [
+        ("def mish_grad2(", "mish_dd0 = 16 / 25\n\n\n"
+                            "def mish_grad2(x):\n    t = torch.tanh(torch.nn.functional.softplus(x))\n"
+                            "    sig = torch.sigmoid(x)\n"
+                            "    return sig * (1 - t * t) * (2.0 + x * (1 - sig) - 2.0 * x * sig * t)"),
+    ], {"q1": 2, "q2": 5, "q3": 2, "q4": 2}),
+    # Mish''(0) read off a wrong second derivative (half the true one); mish_grad2 right.
+    "mish_dd0_half": ("06_mish_autograd", [
+        ("def mish_grad2(", "mish_dd0 = 0.32\n\n\n"
+                            "def mish_grad2(x):\n    s = torch.logaddexp(x, torch.zeros_like(x))\n"
+                            "    e = torch.exp(-2.0 * s)\n    sech2 = 4.0 * e / (1.0 + e) ** 2\n    sig = torch.sigmoid(x)\n"
+                            "    return sig * sech2 * (2.0 + x * torch.sigmoid(-x) - 2.0 * x * sig * torch.tanh(s))"),
+    ], {"q1": 2, "q2": 5, "q3": 2, "q4": 3}),
+    # the mean-field second moment E[f²] instead of the variance: right only where the mean is 0
+    # (SELU's own constants), wrong for the others.
+    "selu_second_moment_map": ("07_selu_fixed_point", [
+        ("def selu_variance_fixed_point(", "def selu_variance_fixed_point(lam, alpha):\n"
+            "    f = lambda z: lam * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))\n"
+            "    m2 = lambda v: gaussian_moments(lambda z: f(z) ** 2, 0.0, v)[0]\n"
+            "    nu = optimize.brentq(lambda v: m2(v) - v, 1e-4, 1e4, xtol=1e-14, rtol=1e-14)\n"
+            "    h = 1e-5 * nu\n"
+            "    return float(nu), float((m2(nu + h) - m2(nu - h)) / (2 * h))"),
+    ], {"q1": 3, "q2": 3, "q3": 2, "q4": 1}),
+    # the right fixed point, but a one-sided difference with a large step for the slope
+    "selu_slope_coarse": ("07_selu_fixed_point", [
+        ("def selu_variance_fixed_point(", "def selu_variance_fixed_point(lam, alpha):\n"
+            "    f = lambda z: lam * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))\n"
+            "    V = lambda v: gaussian_moments(f, 0.0, v)[1]\n"
+            "    nu = optimize.brentq(lambda v: V(v) - v, 1e-4, 1e4, xtol=1e-14, rtol=1e-14)\n"
+            "    return float(nu), float((V(nu + 1e-2) - V(nu)) / 1e-2)"),
+    ], {"q1": 3, "q2": 3, "q3": 2, "q4": 2}),
+    # the slope taken as χ = σ_w² E[f'(Z)²] (the gradient's factor): 1 for ReLU, wrong for the others
+    "preserving_init_chi": ("08_choosing_activations", [
+        ("def preserving_init(", "def preserving_init(activation):\n    from scipy import integrate\n"
+            "    a = acts.get(activation)\n"
+            "    e = lambda h: sum(integrate.quad(lambda z: h(z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi), lo, hi)[0]\n"
+            "                      for lo, hi in ((-np.inf, 0.0), (0.0, np.inf)))\n"
+            "    s2 = 1.0 / e(lambda z: float(a.f(np.float64(z))) ** 2)\n"
+            "    return float(s2), float(s2 * e(lambda z: float(a.df(np.float64(z))) ** 2))"),
+    ], {"q1": 2, "q2": 2, "q3": 2, "q4": 2, "q5": 2}),
+    # Mish'' by a double backward through the student's own Function: torch.autograd.grad is blocked
+    # in q4 (0 points; without the block it would score 2: 1 - tanh² cancels in the right tail).
+    "mish_grad2_autograd": ("06_mish_autograd", [
+        ("def mish_grad2(", "mish_dd0 = 16 / 25\n\n\n"
+                            "def mish_grad2(x):\n    x = x.detach().clone().requires_grad_()\n"
+                            "    (d1,) = torch.autograd.grad(mish(x).sum(), x, create_graph=True)\n"
+                            "    (d2,) = torch.autograd.grad(d1.sum(), x)\n    return d2.detach()"),
+    ], {"q1": 2, "q2": 5, "q3": 2, "q4": 0}),
+    # x σ(kx)'s minimum from a root search on acts' swish derivative
+    "minimum_from_acts_swish": ("05_gelu", [
+        ("def sigmoid_gelu_minimum(", "gelu_minimum = (-0.7517915246935644, -0.16997120747990369)\n\n\n"
+                                      "def sigmoid_gelu_minimum(k):\n"
+                                      "    df = acts.get('swish').df\n"
+                                      "    x = optimize.brentq(lambda t: float(df(np.float64(t), beta=k)), -3.0 / k, -0.5 / k, xtol=1e-300, rtol=1e-15)\n"
+                                      "    return float(x), float(x * sigma(k * x))"),
+    ], {"q1": 3, "q2": 3, "q3": 2, "q4": 2, "q5": 0}),
+    # ... and from acts' property table (reading a blocked activation's props counts as a call)
+    "minimum_from_acts_props": ("05_gelu", [
+        ("def sigmoid_gelu_minimum(", "gelu_minimum = tuple(acts.get('gelu').props['minimum'])\n\n\n"
+                                      "def sigmoid_gelu_minimum(k):\n"
+                                      "    x, y = acts.get('swish').props['minimum']\n"
+                                      "    return float(x / k), float(y / k)"),
+    ], {"q1": 3, "q2": 3, "q3": 2, "q4": 2, "q5": 0}),
+    # the variance-preserving σ_w² from acts.labs.mean_field (one call, blocked), slope right
+    "preserving_init_mean_field": ("08_choosing_activations", [
+        ("def preserving_init(", "def preserving_init(activation):\n    from scipy import integrate\n    from acts import labs\n"
+            "    a = acts.get(activation)\n"
+            "    s2 = 1.0 / labs.mean_field(activation, 1.0, 2)['q'][1]\n"
+            "    e = lambda h: sum(integrate.quad(lambda z: h(z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi), lo, hi, epsabs=1e-14, epsrel=1e-13, limit=200)[0]\n"
+            "                      for lo, hi in ((-np.inf, 0.0), (0.0, np.inf)))\n"
+            "    return float(s2), float(s2 * e(lambda z: float(a.f(np.float64(z))) * float(a.df(np.float64(z))) * z))"),
+    ], {"q1": 2, "q2": 2, "q3": 2, "q4": 2, "q5": 0}),
 }
 
 
@@ -346,9 +487,9 @@ def test_hostile_submissions_each_get_a_row(built, tmp_path, capsys):
     assert (row("daemon.ipynb")["status"], row("daemon.ipynb")["total"]) == ("ok", full)
     assert not [p for p in Path("/proc").glob("[0-9]*") if _cmdline_has(p, marker)], "the daemon outlived grading"
 
-    # the attacks change nothing: exactly the naive answers' 3 points, the teacher's files untouched
+    # the attacks change nothing: exactly the naive answers' 6 points, the teacher's files untouched
     for name in attacks:
-        assert (row(f"{name}.ipynb")["status"], row(f"{name}.ipynb")["total"]) == ("ok", "3"), row(f"{name}.ipynb")
+        assert (row(f"{name}.ipynb")["status"], row(f"{name}.ipynb")["total"]) == ("ok", "6"), row(f"{name}.ipynb")
     assert teacher_zip.read_bytes() == zip_before and (EXERCISES / "01_sigmoid.ipynb").read_bytes() == source_before
     assert not any("restored" in m for m in messages), messages
     assert _digests(subs) == before, "a submission file was modified"

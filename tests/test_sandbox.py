@@ -320,6 +320,10 @@ SHORTCUTS = {
     "a tensor method": "import torch\ndef sigmoid(x):\n    return torch.as_tensor(x).sigmoid().numpy()\n",
     "a bound tensor method": "import torch\ndef sigmoid(x):\n    t = torch.as_tensor(x)\n    m = t.sigmoid\n"
                              "    return m().numpy()\n",
+    "acts' computed properties": "import acts\nimport numpy as np\ndef sigmoid(x):\n"
+                                 "    assert acts.get('sigmoid').props['range']\n    return 1 / (1 + np.exp(-np.asarray(x)))\n",
+    "acts' properties kept before": "import acts\nimport numpy as np\nP = acts.get('sigmoid').props\n"
+                                    "def sigmoid(x):\n    assert P['range']\n    return 1 / (1 + np.exp(-np.asarray(x)))\n",
     "switching the monitor off": "import sys, acts\nexact = acts.get('sigmoid').f\n"
                                  "def sigmoid(x):\n    sys.setprofile(None)\n    return exact(x)\n",
 }
