@@ -79,8 +79,13 @@ def main(argv: list[str] | None = None) -> int:
               f"{r['seconds_per_submission']:.2f} s each; a class of {CLASS}: {r['class_of_200_minutes']:.1f} min "
               f"(goal: 10) — {r['statuses']}", flush=True)
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text(json.dumps({"machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                                               "processor": platform.processor() or platform.machine()},
-                                   "results": results}, indent=1) + "\n")
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(),
+               "processor": platform.processor() or platform.machine()}
+    # keep earlier results of other (assignment, class size) pairs measured on this machine
+    old = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    keep = [r for r in old.get("results", []) if old.get("machine") == machine and
+            (r["assignment"], r["submissions"]) not in {(n["assignment"], n["submissions"]) for n in results}]
+    RESULTS.write_text(json.dumps({"machine": machine, "results": sorted(keep + results, key=lambda r: (
+        r["assignment"], -r["submissions"]))}, indent=1) + "\n")
     print(f"written: {RESULTS.relative_to(ROOT)}")
     return 0

@@ -172,10 +172,15 @@ def which_assignment(nb, rel: Path, assignments: dict[str, Assignment], expected
                                         "pass ASSIGNMENT=<name> or put it in a folder named after the assignment")
 
 
+# A code cell with this tag is a demonstration no question uses (assignment 8's learning-rate
+# sweep: 30 trainings): grading leaves it out. Skipping is all a student's own tag could do.
+SKIP_TAG = "skip-when-grading"
+
+
 def code_cells(nb) -> list[tuple[int, str]]:
-    """(cell number from 1, source) of every code cell: what the sandbox runs, in order."""
+    """(cell number from 1, source) of every code cell the sandbox runs, in order."""
     return [(i, "".join(cell.get("source", ""))) for i, cell in enumerate(nb.cells, start=1)
-            if cell.get("cell_type") == "code"]
+            if cell.get("cell_type") == "code" and SKIP_TAG not in (cell.get("metadata", {}).get("tags") or [])]
 
 
 def grade_one(data: bytes, rel: Path, assignments: dict[str, Assignment], *, expected: str | None,

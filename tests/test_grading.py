@@ -39,7 +39,7 @@ sys.path.insert(0, str(ROOT))
 
 from grading import BOOK_COPIES, EXERCISES, sandbox  # noqa: E402
 from grading.build import build_all, sources  # noqa: E402
-from grading.grade import grade_folder, read_submission, which_assignment  # noqa: E402
+from grading.grade import code_cells, grade_folder, read_submission, which_assignment  # noqa: E402
 
 # otter 7 imports a traitlets API that traitlets deprecates; not ours to fix
 pytestmark = pytest.mark.filterwarnings("ignore:Traits should be given as instances:DeprecationWarning")
@@ -596,6 +596,17 @@ def test_read_submission_rejects_non_notebooks():
     assert "cells" in read_submission(b'{"a": 1}')[1]
     nb, why = read_submission(nbformat.writes(nbformat.v4.new_notebook()).encode())
     assert why is None and nb.cells == []
+
+
+def test_cells_tagged_skip_when_grading_are_not_run():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("a = 1"), nbformat.v4.new_markdown_cell("x"),
+                                         nbformat.v4.new_code_cell("sweep()", metadata={"tags": ["skip-when-grading"]}),
+                                         nbformat.v4.new_code_cell("b = 2")])
+    assert code_cells(nb) == [(1, "a = 1"), (4, "b = 2")]
+    tagged = [c for c in _nb(EXERCISES / "08_choosing_activations.ipynb").cells
+              if "skip-when-grading" in c.metadata.get("tags", [])]
+    assert len(tagged) == 1 and "for lr in" in tagged[0].source  # a demonstration, defines nothing
+    assert not re.search(r"^\w+\s*=", tagged[0].source, flags=re.M)
 
 
 def test_which_assignment():
