@@ -120,7 +120,7 @@ register(Activation(
                 url="https://ai.stanford.edu/~amaas/papers/relu_hybrid_icml2013_final.pdf", key="maas2013")))
 
 register(Activation(
-    "prelu", family="leaky rectifier", f=N.prelu, df=N.prelu_d,
+    "prelu", family="leaky rectifier", f=N.prelu, df=N.prelu_d, learnable=1,
     params={"weight": 0.25}, checks={"weight": real(array=True)},
     formula=_slope_formula + r",\quad a \text{ learned}",
     derivative=_slope_derivative,
@@ -274,7 +274,7 @@ register(Activation(
     section=_pair_section(gated=False)))
 
 register(Activation(
-    "dice", family="adaptive gate", f=N.dice, df=N.dice_d,
+    "dice", family="adaptive gate", f=N.dice, df=N.dice_d, learnable=1,
     params={"alpha": 0.0, "eps": 1e-8, "axis": 0, "mean": None, "var": None},
     checks={"alpha": real(array=True), "eps": real(nonnegative=True), "axis": integer(minimum=-(2**31)),
             "mean": optional_real_array(), "var": optional_real_array(nonnegative=True)},

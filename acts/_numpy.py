@@ -28,16 +28,9 @@ import math
 import numpy as np
 from scipy import special
 
-# --- constants (float64 roundings of the exact values) ------------------------
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_LAMBDA = 1.0507009873554804934193349852946
-SELU_LAMBDA_ALPHA = 1.7580993408473768599402175208123  # λ·α, rounded once
-GELU_SIGMOID_K = 1.702
-GELU_TANH_C = 0.044715
-SQRT_2_OVER_PI = 0.79788456080286535587989211986876  # √(2/π)
-SQRT_PI_OVER_2 = 1.2533141373155002512078826424055  # √(π/2)
-INV_SQRT_2PI = 0.39894228040143267793994605993438  # 1/√(2π)
-INV_SQRT_2 = 0.70710678118654752440084436210485
+from .constants import (GELU_SIGMOID_K, GELU_TANH_C, INV_SQRT_2, INV_SQRT_2PI, SELU_ALPHA,  # noqa: F401
+                        SELU_LAMBDA, SELU_LAMBDA_ALPHA, SQRT_2_OVER_PI, SQRT_PI_OVER_2)
+
 _EXP_M64 = math.exp(-64.0)
 _TAIL = -600.0  # below this, exp(z) is scaled by e^64 before multiplying
 _CLAMP = 1.0e3  # beyond ±1000 every exponential tail is exactly 0 or 1 in float64

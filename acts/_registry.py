@@ -149,12 +149,13 @@ class Activation:
     Attributes: ``name``, ``aliases``, ``family``, ``formula`` and ``derivative``
     (LaTeX, no surrounding ``$``), ``params`` (read-only defaults), ``paper``
     (citation dict), ``elementwise``, ``description``, ``convention`` (the
-    derivative's value at kinks), and the lazily computed ``props``.
+    derivative's value at kinks), ``learnable`` (the module form's learnable parameters per
+    feature), and the lazily computed ``props``.
     """
 
     def __init__(self, name, *, family, formula, derivative, f, df=None, jvp=None,
                  params=None, checks=None, relation=None, aliases=(), paper=None,
-                 description="", convention="", section=None, torch_name=None):
+                 description="", convention="", section=None, torch_name=None, learnable=0):
         self.name = name
         self.aliases = tuple(aliases)
         self.family = family
@@ -162,6 +163,7 @@ class Activation:
         self.derivative = derivative
         self.description = description
         self.convention = convention
+        self.learnable = int(learnable)  # learnable parameters per feature of the module form
         self.paper = MappingProxyType(dict(paper)) if paper else None
         self.params = MappingProxyType(dict(params or {}))
         self.elementwise = jvp is None

@@ -76,14 +76,10 @@ __all__ = ["FUNCTIONS", "MODULES", "compiled", "CompiledActivation"]
 
 _log = logging.getLogger("acts.torch")
 
-# Exact SELU constants (Klambauer et al. 2017), as in torch.
-SELU_ALPHA = 1.6732632423543772848170429916717
-SELU_SCALE = 1.0507009873554804934193349852946
-GELU_SIGMOID_SCALE = 1.702  # gelu(approximate="sigmoid") = x·σ(1.702x)
-_SQRT_2_OVER_PI = math.sqrt(2.0 / math.pi)
-_INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
-_SQRT_HALF = math.sqrt(0.5)
-_GELU_TANH_C = 0.044715
+from .constants import GELU_SIGMOID_K, GELU_TANH_C as _GELU_TANH_C, INV_SQRT_2 as _SQRT_HALF  # noqa: E402
+from .constants import INV_SQRT_2PI as _INV_SQRT_2PI, SELU_ALPHA, SELU_LAMBDA  # noqa: E402
+from .constants import SQRT_2_OVER_PI as _SQRT_2_OVER_PI  # noqa: E402
+
 _APPROXIMATE = ("none", "tanh", "sigmoid")
 
 
@@ -261,11 +257,11 @@ def _elu_df(x, alpha):
 
 
 def _selu_f(x):
-    return SELU_SCALE * _elu_f(x, SELU_ALPHA)
+    return SELU_LAMBDA * _elu_f(x, SELU_ALPHA)
 
 
 def _selu_df(x):
-    return SELU_SCALE * _elu_df(x, SELU_ALPHA)  # selu'(0) = λα
+    return SELU_LAMBDA * _elu_df(x, SELU_ALPHA)  # selu'(0) = λα
 
 
 def _celu_f(x, alpha):
@@ -307,7 +303,7 @@ def _gelu_f(x, approximate):
         # σ(t(±30)) is exactly 0 / 1 in float32 and float64.
         xl = x.clamp(min=-30.0)
         return xl * _sigmoid(_gelu_tanh_t(xl.clamp(max=30.0)))
-    return _swish_f(x, GELU_SIGMOID_SCALE)  # "sigmoid": x·σ(1.702x)
+    return _swish_f(x, GELU_SIGMOID_K)  # "sigmoid": x·σ(1.702x)
 
 
 def _gelu_df(x, approximate):
@@ -322,7 +318,7 @@ def _gelu_df(x, approximate):
         dt = (2.0 * _SQRT_2_OVER_PI) * (1.0 + (3.0 * _GELU_TANH_C) * (xc * xc))
         p, dp = _logistic(t)
         return p + xc * dt * dp
-    return _swish_df(x, GELU_SIGMOID_SCALE)
+    return _swish_df(x, GELU_SIGMOID_K)
 
 
 def _mish_parts(x):
@@ -492,11 +488,11 @@ def _elu_df_ip(x, alpha):
 
 
 def _selu_f_ip(x):
-    return _elu_f_ip(x, SELU_ALPHA).mul_(SELU_SCALE)
+    return _elu_f_ip(x, SELU_ALPHA).mul_(SELU_LAMBDA)
 
 
 def _selu_df_ip(x):
-    return _elu_df_ip(x, SELU_ALPHA).mul_(SELU_SCALE)
+    return _elu_df_ip(x, SELU_ALPHA).mul_(SELU_LAMBDA)
 
 
 def _celu_f_ip(x, alpha):
@@ -545,7 +541,7 @@ def _gelu_f_ip(x, approximate):
     if approximate == "tanh":
         xl = x.clamp(min=-30.0)
         return _sigmoid_ip(_gelu_tanh_t_ip(xl.clamp(max=30.0))).mul_(xl)
-    return _swish_f_ip(x, GELU_SIGMOID_SCALE)
+    return _swish_f_ip(x, GELU_SIGMOID_K)
 
 
 def _gelu_df_ip(x, approximate):
@@ -566,7 +562,7 @@ def _gelu_df_ip(x, approximate):
         dt = (xc * xc).mul_(3.0 * _GELU_TANH_C).add_(1.0).mul_(2.0 * _SQRT_2_OVER_PI)
         p, dp = _logistic_ip(t)
         return dt.mul_(xc).mul_(dp).add_(p)
-    return _swish_df_ip(x, GELU_SIGMOID_SCALE)
+    return _swish_df_ip(x, GELU_SIGMOID_K)
 
 
 def _mish_parts_ip(x, derivative: bool):

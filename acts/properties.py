@@ -29,7 +29,6 @@ How each property is decided:
 
 from __future__ import annotations
 
-import inspect
 import math
 
 import numpy as np
@@ -142,20 +141,6 @@ def _normal_moments(values):
     return mean, math.sqrt(max(var, 0.0))
 
 
-def _learnable_parameters(act) -> int | None:
-    try:
-        import torch  # noqa: F401
-    except ImportError:  # the numpy side of acts works without torch
-        return None
-    from . import _torch
-
-    # Per feature: a module sized by its inputs (Dice) is built for one feature.
-    sig = inspect.signature(_torch.MODULES[act.name])
-    per_feature = {"num_features": 1} if "num_features" in sig.parameters else {}
-    module = act.module(**per_feature)
-    return int(sum(p.numel() for p in module.parameters() if p.requires_grad))
-
-
 def _width_factor(act) -> int:
     """Inputs per output: k for maxout, 2 for gated units, 1 elementwise."""
     if act.elementwise:
@@ -199,7 +184,7 @@ def compute(act) -> dict:
         "saturation": _saturation(dg),
         "minima": tuple(minima), "minimum": lowest,
         "identity_near_0": bool(f0 == 0 and abs(left_slope - 1) < 1e-3 and abs(right_slope - 1) < 1e-3),
-        "learnable_parameters": _learnable_parameters(act),
+        "learnable_parameters": act.learnable,
         "inputs_per_output": _width_factor(act),
         "section": None if act.elementwise and act.name != "dice" else _SECTION_TEXT.get(act.family),
     }

@@ -13,7 +13,6 @@ same measurements as a table.
 from __future__ import annotations
 
 import math
-import warnings
 
 import numpy as np
 import pytest
@@ -26,11 +25,7 @@ TESTED_DTYPES = ("float32", "float64")
 CASE_IDS = [c.label for c in A.CASES]
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.usefixtures("warnings_are_errors")  # (tests/conftest.py)
 
 
 def _explain(m: A.Measure, limit: int = 12) -> str:

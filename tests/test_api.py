@@ -1,7 +1,11 @@
 """The registry API, input handling, special values and bad input of the numpy forms."""
 
+import json
 import math
-import warnings
+import re
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -19,11 +23,7 @@ def kw(name):
     return DICE_EVAL if name == "dice" else {}
 
 
-@pytest.fixture(autouse=True)
-def warnings_are_errors():
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        yield
+pytestmark = pytest.mark.usefixtures("warnings_are_errors")  # (tests/conftest.py)
 
 
 # --- registry --------------------------------------------------------------------
@@ -355,3 +355,21 @@ def test_tensor_parameters_keep_their_gradient():
     torch.testing.assert_close(x.grad, torch.tensor([0.3, 0.3, 1.0], dtype=torch.float64))
     with pytest.raises(ValueError, match="finite"):
         acts.get("prelu").torch(x, weight=torch.tensor([float("nan")]))
+
+
+def test_import_acts_is_light():
+    """The library imports numpy and scipy only: torch on a torch form's first use, and none of
+    the course's tooling (plots, data)."""
+    code = ("import sys, acts\na = acts.get('gelu')\na.f(1.0), a.df(1.0), a.props\n"
+            "print(sorted(m for m in ('torch', 'matplotlib', 'sklearn', 'mpmath', 'sympy') if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]", done.stdout
+
+
+def test_no_notebook_imports_a_private_module_of_acts():
+    root = Path(__file__).resolve().parents[1]
+    private = re.compile(r"acts\._\w+|from acts import _\w+")
+    for nb in sorted((root / "chapters").rglob("*.ipynb")) + sorted((root / "exercises").rglob("*.ipynb")):
+        cells = json.loads(nb.read_text(encoding="utf-8"))["cells"]
+        code = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+        assert not private.search(code), f"{nb.relative_to(root)} uses {private.search(code).group()}"

@@ -8,6 +8,7 @@ without a device.
 from __future__ import annotations
 
 import doctest
+import inspect
 import math
 
 import numpy as np
@@ -15,12 +16,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+import acts
 import acts._torch as T
 from acts._torch import FUNCTIONS, MODULES, compiled
 
 INF = float("inf")
 NAN = float("nan")
-SELU_A, SELU_L = T.SELU_ALPHA, T.SELU_SCALE
+SELU_A, SELU_L = T.SELU_ALPHA, T.SELU_LAMBDA
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
@@ -912,3 +914,11 @@ def test_dice_batch_statistics_agree_with_numpy():
         got = acts.get("dice").torch(x, alpha=0.3, axis=axis)
         ref = acts.get("dice").f(x.numpy(), alpha=0.3, axis=axis)
         np.testing.assert_allclose(got.numpy(), ref, rtol=1e-13, atol=1e-15)
+
+
+@pytest.mark.parametrize("name", sorted(MODULES))
+def test_declared_learnable_parameters_are_the_modules(name):
+    # per feature: a module sized by its inputs (Dice) is built for one feature
+    per_feature = {"num_features": 1} if "num_features" in inspect.signature(MODULES[name]).parameters else {}
+    module = acts.get(name).module(**per_feature)
+    assert sum(p.numel() for p in module.parameters() if p.requires_grad) == acts.get(name).learnable
