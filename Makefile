@@ -62,10 +62,14 @@ book: site
 # ran fails here instead of on a reader's machine.
 TEST_KERNELS := ATEN_CPU_CAPABILITY=default MKL_CBWR=COMPATIBLE
 LAB_RESULTS  := _build/lab-results
+# torch.compile's cache lives in the checkout, so that a test run does not reuse what other
+# runs left in inductor's shared /tmp cache: once, a precompiled header found there broke every
+# compile of a test run ("at::vec has not been declared"; not reproduced with a fresh cache).
 test: setup
 	$(JB_BUILD)
 	rm -rf $(LAB_RESULTS)
-	$(TEST_KERNELS) ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_SITE=1 ACTS_REQUIRE_SANDBOX=1 \
+	$(TEST_KERNELS) TORCHINDUCTOR_CACHE_DIR=$(CURDIR)/_build/torchinductor-test-kernels \
+	  ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_SITE=1 ACTS_REQUIRE_SANDBOX=1 \
 	  $(PY) -m pytest tests $(NB_DIRS) $(NBVAL) -n 2 --dist loadfile -q --ignore=tests/test_lab_results.py
 	ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_LAB_RESULTS=1 $(PY) -m pytest tests/test_lab_results.py -q
 

