@@ -21,7 +21,7 @@ help:
 	@echo "make lab    - JupyterLab with the course's kernel (live widgets)"
 	@echo "make execute- re-execute and re-save every notebook (NB=path for one)"
 	@echo "make bench  - benchmarks (acts vs torch native / scipy)"
-	@echo "make tune   - choose the labs' learning rates on validation data (acts/lab_tuning.json)"
+	@echo "make tune   - choose the labs' learning rates on validation data (course/lab_tuning.json)"
 	@echo "make student - student notebooks + autograder zips under _build/exercises/"
 	@echo "make grade SUBMISSIONS=dir - grade every notebook in dir -> dir/grades.csv"
 	@echo "make grade-bench - time the grading of a generated class of 200"
@@ -74,10 +74,10 @@ test: setup
 	ACTS_LAB_RESULTS=$(CURDIR)/$(LAB_RESULTS) ACTS_REQUIRE_LAB_RESULTS=1 $(PY) -m pytest tests/test_lab_results.py -q
 
 # The labs' learning rates: a search per condition on a validation split of the training
-# images (acts.labs.tune), written to acts/lab_tuning.json (commit it; the labs read it).
+# images (course.labs.tune), written to course/lab_tuning.json (commit it; the labs read it).
 # `make tune LABS="he-init mish-depth"` for some.
 tune: $(STAMP)
-	$(PY) -m acts.labs tune $(LABS)
+	$(PY) -m course.labs tune $(LABS)
 
 accuracy: setup
 	$(PY) -m acts.accuracy

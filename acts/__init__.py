@@ -25,11 +25,3 @@ def properties_table() -> list[dict]:
     """One row of computed properties per activation, in ``names()`` order."""
     return _table(get(n) for n in names())
 
-
-def __getattr__(name):
-    # Plotting needs matplotlib; keep `import acts` light for the numeric forms.
-    if name == "plot":
-        import importlib
-
-        return importlib.import_module(".plot", __name__)
-    raise AttributeError(f"module 'acts' has no attribute {name!r}")

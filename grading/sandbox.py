@@ -51,9 +51,10 @@ def _python_paths() -> list[Path]:
     paths.add(exe.parent.resolve())
     paths.add(exe.resolve().parent.parent)
     paths.add((ROOT / "grading").resolve())  # the runner (PYTHONPATH is ROOT)
-    acts = importlib.util.find_spec("acts")  # where this interpreter imports the course package from
-    if acts is not None and acts.origin:
-        paths.add(Path(acts.origin).resolve().parent)
+    for package in ("acts", "course"):  # where this interpreter imports the course's packages from
+        spec = importlib.util.find_spec(package)
+        if spec is not None and spec.origin:
+            paths.add(Path(spec.origin).resolve().parent)
     # keep the smallest set: drop paths inside another one
     ordered = sorted(paths, key=lambda p: len(p.parts))
     kept: list[Path] = []

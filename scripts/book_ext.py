@@ -7,7 +7,7 @@
    ``make execute`` refuses to save such a notebook in the first place.
 3. Every image must have alt text: an image node without ``alt`` is a warning, so
    ``jupyter-book build -W`` fails. For notebook outputs the alt comes from the
-   output metadata ``{"image/png": {"alt": ...}}`` that ``acts.plot`` writes, or from
+   output metadata ``{"image/png": {"alt": ...}}`` that ``course.plot`` writes, or from
    the cell metadata ``mystnb: image: alt:``.
 """
 
@@ -118,7 +118,7 @@ def _add_md_download(app, pagename, templatename, context, doctree):
 def _alt_from_outputs(app, doctree):
     """Give notebook output images the alt text stored in their output metadata.
 
-    ``acts.plot`` displays each figure with ``metadata={"image/png": {"alt": ...}}``;
+    ``course.plot`` displays each figure with ``metadata={"image/png": {"alt": ...}}``;
     myst-nb names the image file by the SHA-256 of its bytes, which finds the output.
     A cell-level ``mystnb: image: alt:`` (already applied by myst-nb) wins.
     """
@@ -159,7 +159,7 @@ def _check_alt(app, doctree, docname):
         if not alt:
             logger.warning(
                 "image without alt text (%s); for a notebook output set the cell "
-                "metadata `mystnb: image: alt:` or draw it with acts.plot (which stores the alt)",
+                "metadata `mystnb: image: alt:` or draw it with course.plot (which stores the alt)",
                 image.get("uri"),
                 location=image,
                 type="book",

@@ -7,7 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 LAB_DIR = ROOT / "chapters" / "labs"
-#: The format every lab prints (acts.labs.Verdict.line).
+#: The format every lab prints (course.labs.Verdict.line).
 LINE = re.compile(r"^VERDICT (?P<id>[a-z0-9-]+): (?P<status>reproduced|partly|inconclusive|not reproduced) — "
                   r"(?P<effect>.+) (?P<mean>\S+) 95% CI \[(?P<lo>\S+), (?P<hi>\S+)\], n=(?P<n>\d+) "
                   r"\(criterion: (?P<criterion>.+)\)$")

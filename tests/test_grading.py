@@ -353,9 +353,9 @@ WRONG = {
                                       "    x, y = acts.get('swish').props['minimum']\n"
                                       "    return float(x / k), float(y / k)"),
     ], {"q1": 3, "q2": 3, "q3": 2, "q4": 2, "q5": 0}),
-    # the variance-preserving σ_w² from acts.labs.mean_field (one call, blocked), slope right
+    # the variance-preserving σ_w² from course.labs.mean_field (one call, blocked), slope right
     "preserving_init_mean_field": ("08_choosing_activations", [
-        ("def preserving_init(", "def preserving_init(activation):\n    from scipy import integrate\n    from acts import labs\n"
+        ("def preserving_init(", "def preserving_init(activation):\n    from scipy import integrate\n    from course import labs\n"
             "    a = acts.get(activation)\n"
             "    s2 = 1.0 / labs.mean_field(activation, 1.0, 2)['q'][1]\n"
             "    e = lambda h: sum(integrate.quad(lambda z: h(z) * np.exp(-z * z / 2) / np.sqrt(2 * np.pi), lo, hi, epsabs=1e-14, epsrel=1e-13, limit=200)[0]\n"

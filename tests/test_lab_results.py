@@ -2,7 +2,7 @@
 
 `make test` runs nbval with ACTS_LAB_RESULTS=_build/lab-results under a CPU kernel
 configuration other than the one that made the committed outputs; every lab notebook's last
-cell (acts.labs.publish) writes <lab>.json there. This file runs afterwards, in a second
+cell (course.labs.publish) writes <lab>.json there. This file runs afterwards, in a second
 pytest call, and checks for every verdict:
 
 - its status is the one in the notebook's committed output: a verdict that flips between
@@ -26,7 +26,7 @@ import numpy as np
 import pytest
 from scipy.stats import t as student_t
 
-from acts import labs
+from course import labs
 from labs_common import LINE, NOTEBOOKS, ROOT, stored_verdicts
 
 RESULTS = Path(os.environ.get("ACTS_LAB_RESULTS") or ROOT / "_build" / "lab-results")

@@ -1,4 +1,4 @@
-"""Tests of acts.labs that need no training: statistics, verdicts, tuning, data, models,
+"""Tests of course.labs that need no training: statistics, verdicts, tuning, data, models,
 the mean-field predictions, bad input. The labs' own runs are checked in
 tests/test_lab_results.py, on the numbers the notebooks wrote when nbval ran them (each lab
 runs once per test run).
@@ -14,7 +14,7 @@ import pytest
 import torch
 
 import acts
-from acts import labs
+from course import labs
 
 from labs_common import LAB_DIR, LINE, NOTEBOOKS, stored_verdicts
 

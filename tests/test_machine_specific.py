@@ -205,7 +205,7 @@ def test_ex08_conclusion_matches_the_committed_one(ex08_runs):
     # chance hold in every configuration; whether ReLU and GELU are "clearly worse" than
     # tanh does too (lower ends of their deficit intervals +0.007 to +0.043), but with a
     # margin too thin to test: the exercise's text does not claim it, the student finds it.
-    from acts.labs import ci95
+    from course.labs import ci95
 
     _, best, fresh = ex08_runs
     top = max(fresh, key=lambda n: np.mean(fresh[n]))

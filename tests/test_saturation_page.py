@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from acts import labs
+from course import labs
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGE = ROOT / "chapters" / "saturation.ipynb"

@@ -12,7 +12,7 @@ files, so every lab runs once per test run).
 
 Training runs give each condition its own learning rate, chosen on a validation split of
 the training images (never the test images) from a small grid by :func:`tune`; ``make
-tune`` runs the search and commits its results (``acts/lab_tuning.json``), which the labs
+tune`` runs the search and commits its results (``course/lab_tuning.json``), which the labs
 read. Everything here is small enough for two CPU cores: data are scikit-learn's
 ``load_digits`` (1,797 images of 8×8 pixels, shipped with scikit-learn) or synthetic;
 every run is seeded; every activation is an :mod:`acts` torch module. Runs use **one**
@@ -21,7 +21,7 @@ does not disturb the caller's random numbers. Float32 training still depends on 
 kernels (a deep net amplifies last-bit differences), so the labs judge claims by intervals
 over seeds, never by one run's digits.
 
->>> from acts import labs
+>>> from course import labs
 >>> labs.mean_sd([1.0, 2.0, 3.0])
 (2.0, 1.0)
 >>> labs.pm([0.101, 0.099, 0.1], digits=3)
@@ -1331,9 +1331,9 @@ def gradient_depth_verdicts(res: dict, tol: float = GRADIENT_TOL) -> tuple[Verdi
     return tuple(out)
 
 
-if __name__ == "__main__":  # python -m acts.labs tune [lab ...]
+if __name__ == "__main__":  # python -m course.labs tune [lab ...]
     import sys
 
     if len(sys.argv) < 2 or sys.argv[1] != "tune":
-        raise SystemExit("usage: python -m acts.labs tune [lab ...]   (labs: " + ", ".join(TUNED) + ")")
+        raise SystemExit("usage: python -m course.labs tune [lab ...]   (labs: " + ", ".join(TUNED) + ")")
     tune(sys.argv[2:] or None)
