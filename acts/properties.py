@@ -22,7 +22,7 @@ How each property is decided:
 * saturation (Gulcehre et al.'s definition, source 000): left/right when
   lim g'(x) = 0 for x → ∓∞, checked at ±inf and ±1e4; hard when g' is exactly
   0 on the last unit of the grid ([-10, -9] or [9, 10]), soft otherwise.
-* zero-centred: g(0) = 0, g takes both signs, and |E g(Z)| ≤ 0.1·sd g(Z) for
+* zero-centred: g(0) = 0, g takes both signs, and ``|E g(Z)| ≤ 0.1·sd g(Z)`` for
   Z ~ N(0, 1) (trapezoid rule on the grid).
 * approximately identity near 0: g(0) = 0 and both one-sided slopes at 0 equal 1.
 """

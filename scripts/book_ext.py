@@ -5,6 +5,9 @@
    Markdown pages already offer their ``.md`` source through the theme's button.
 2. A committed error output (a cell that raised) is a warning, so the build fails;
    ``make execute`` refuses to save such a notebook in the first place.
+4. ``.. acts-catalog::`` (in the API reference): every registered activation from the
+   registry itself — its formula and derivative rendered, parameters, kink convention and
+   paper — so the reference cannot drift from the library.
 3. Every image must have alt text: an image node without ``alt`` is a warning, so
    ``jupyter-book build -W`` fails. For notebook outputs the alt comes from the
    output metadata ``{"image/png": {"alt": ...}}`` that ``course.plot`` writes, or from
@@ -20,7 +23,9 @@ import re
 from pathlib import Path
 
 from docutils import nodes
+from docutils.statemachine import StringList
 from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
 
 logger = logging.getLogger(__name__)
 
@@ -167,7 +172,37 @@ def _check_alt(app, doctree, docname):
             )
 
 
+class ActsCatalog(SphinxDirective):
+    """Every activation of the ``acts`` registry, with its math rendered."""
+
+    def run(self):
+        import acts
+
+        lines: list[str] = []
+        for name in acts.names():
+            a = acts.get(name)
+            lines += [f".. rubric:: {name}", f"   :name: acts-{name.replace('_', '-')}", ""]
+            kind = "elementwise" if a.elementwise else "not elementwise (see ``jvp``, ``jacobian``)"
+            lines += [f"{a.description} Family: {a.family}; {kind}."]
+            if a.aliases:
+                lines += ["", "Also: " + ", ".join(f"``acts.get({alias!r})``" for alias in a.aliases) + "."]
+            lines += ["", ".. math::", "", f"   {a.formula}", "", ".. math::", "", f"   {a.derivative}", ""]
+            if a.params:
+                lines += ["Parameters (defaults): " + ", ".join(f"``{k}={v!r}``" for k, v in a.params.items()) + "."]
+            if a.convention:
+                lines += ["", f"Convention: {a.convention}"]
+            if a.paper:
+                key = a.paper.get("key")
+                lines += ["", f"Introduced in :cite:t:`{key}`." if key else
+                          f"Introduced in {a.paper['authors']} ({a.paper['year']})."]
+            lines += [""]
+        container = nodes.container()
+        self.state.nested_parse(StringList(lines, source="acts registry"), self.content_offset, container)
+        return container.children
+
+
 def setup(app):
+    app.add_directive("acts-catalog", ActsCatalog)
     app.connect("html-page-context", _add_md_download, priority=600)
     app.connect("doctree-read", _alt_from_outputs)
     app.connect("doctree-resolved", _check_alt)

@@ -14,6 +14,7 @@ here instead of skipping.
 from __future__ import annotations
 
 import functools
+import html
 import http.server
 import os
 import re
@@ -358,3 +359,18 @@ def test_favicon_is_served(server):
     assert status == 200
     body = (SITE / SIGMOID_PAGE).read_text(encoding="utf-8")
     assert re.search(r'<link[^>]+rel="icon"[^>]+favicon\.svg', body), "no <link rel=icon> on the pages"
+
+
+def test_the_api_reference_renders_every_activation_from_the_registry(site):
+    import acts
+
+    page = (site / "chapters" / "api.html").read_text(encoding="utf-8")
+    for name in acts.names():
+        a = acts.get(name)
+        at = page.find(f'id="acts-{name.replace("_", "-")}"')
+        assert at >= 0, f"{name} is missing from the API reference"
+        entry = page[at:page.find('class="rubric"', at + 1)]
+        assert html.escape(a.formula, quote=False) in entry, (name, a.formula)
+        assert html.escape(a.derivative, quote=False) in entry, (name, a.derivative)
+    for documented in ("acts.get", "acts.Activation.torch_compiled", "acts.constants.SELU_ALPHA"):
+        assert f'id="{documented}"' in page, documented
