@@ -217,6 +217,10 @@ WATCHED_ATEN: dict[str, str] = {}  # aten operator name -> label ("aten:sigmoid"
 OP_CALLS: set[object] = set()  # the code of torch.ops' __call__ (torch.ops.aten.NAME(...), .default(...))
 
 
+_LABEL_OF_CODE: dict[object, str | None] = {}  # a code object seen in a graded call -> its label
+_UNSEEN = object()
+
+
 def _code_key(code) -> tuple:
     """What a function's code is, whatever object holds it: a copy (``code.replace(co_name=...)``,
     a new FunctionType around it) has the same key."""
@@ -432,7 +436,10 @@ def _monitor(frame, event, arg):
         if label is not None:
             TRIPPED.append(label)
     elif event == "call":
-        label = WATCHED_CODES.get(_code_key(frame.f_code))
+        code = frame.f_code
+        label = _LABEL_OF_CODE.get(code, _UNSEEN)
+        if label is _UNSEEN:  # first call of this code: its key once (hashing bytecode is not free)
+            label = _LABEL_OF_CODE[code] = WATCHED_CODES.get(_code_key(code))
         if label is not None and (frame.f_back is None or frame.f_back.f_code not in TRUSTED_CALLERS):
             TRIPPED.append(label)
     elif event == "c_call" and getattr(arg, "__name__", None) in WATCHED_NAMES and not _trusted(frame):
