@@ -390,8 +390,13 @@ def write_csv(path: Path, rows: list[Row], assignments: dict[str, Assignment]) -
             if r.assignment:
                 for i, q in enumerate(assignments[r.assignment].questions):
                     pts[i] = _fmt(r.points.get(q, 0.0))
-            w.writerow([r.file, r.assignment, *pts, _fmt(r.total) if r.assignment else "",
-                        _fmt(r.max) if r.assignment else "", r.status, r.reason])
+            w.writerow([_cell(r.file), r.assignment, *pts, _fmt(r.total) if r.assignment else "",
+                        _fmt(r.max) if r.assignment else "", r.status, _cell(r.reason)])
+
+
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not run as a formula (a file may be named "=HYPERLINK(...)")."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def feedback_text(r: Row, a: Assignment | None) -> str:

@@ -209,10 +209,22 @@ def _handle_for(value):
 #   they name. Switching the hook off during a call counts as calling a reference.
 TRIPPED: list[str] = []
 MONITOR_REMOVED = "sys.setprofile (the grader's call monitor)"  # also in grading.remote
-WATCHED_CODES: dict[object, str] = {}  # code object -> reference label
+WATCHED_CODES: dict[tuple, str] = {}  # _code_key of a reference's code -> its label
 WATCHED_BUILTINS: dict[int, str] = {}  # id of a builtin function or method descriptor -> label
 WATCHED_NAMES: set[str] = set()
 TRUSTED_CALLERS: set[object] = set()  # the runner's own code that may call a reference (autograd.grad)
+WATCHED_ATEN: dict[str, str] = {}  # aten operator name -> label ("aten:sigmoid" in references.yml)
+OP_CALLS: set[object] = set()  # the code of torch.ops' __call__ (torch.ops.aten.NAME(...), .default(...))
+
+
+_LABEL_OF_CODE: dict[object, str | None] = {}  # a code object seen in a graded call -> its label
+_UNSEEN = object()
+
+
+def _code_key(code) -> tuple:
+    """What a function's code is, whatever object holds it: a copy (``code.replace(co_name=...)``,
+    a new FunctionType around it) has the same key."""
+    return (code.co_code, code.co_names, code.co_varnames, code.co_argcount)
 _AUTOGRAD_GRAD = None  # the runner's own torch.autograd.grad, kept before any tripwire
 
 
@@ -225,12 +237,11 @@ def _tripwire(label: str, question: str):
     return tripwire
 
 
-class _TrippedProps(dict):
+class _TrippedProps:
     """What ``acts.get(name).props`` gives while ``name`` is blocked: reading it is a call of the
     reference (its computed minimum, fixed points, ... would answer a question)."""
 
     def __init__(self, label: str, question: str):
-        super().__init__()
         self._wire = _tripwire(label, question)
 
     def __getitem__(self, key):
@@ -280,6 +291,10 @@ def _targets(spec: str) -> list[tuple[object, str, object]]:
                     if any(value is r for r in raw if r is not None):
                         found.append((module, attr, value))
         return found
+    if spec.startswith("aten:"):  # seen by the dispatch mode, not by name
+        import torch
+
+        return [] if hasattr(torch.ops.aten, spec[5:]) else _missing(spec)
     parts = spec.split(".")
     for cut in range(len(parts) - 1, 0, -1):
         try:
@@ -293,6 +308,10 @@ def _targets(spec: str) -> list[tuple[object, str, object]]:
     raise ValueError(f"cannot find the reference {spec!r}")
 
 
+def _missing(spec: str):
+    raise ValueError(f"cannot find the reference {spec!r}")
+
+
 def _watch(spec: str, original, owners) -> None:
     """Let the profile hook recognise ``original`` (a reference named by ``spec``) when it runs."""
     func = getattr(original, "__func__", original)
@@ -302,26 +321,36 @@ def _watch(spec: str, original, owners) -> None:
     if code is not None:
         if spec.startswith("acts:") and owners.get(code) != {spec[5:]}:
             return  # generic code (Activation.f, a shared wrapper): the specific parts are watched
-        WATCHED_CODES[code] = spec
+        WATCHED_CODES[_code_key(code)] = spec
     elif callable(original) and not isinstance(original, type):
         WATCHED_BUILTINS[id(original)] = spec
         WATCHED_NAMES.add(getattr(original, "__name__", ""))
+        owner = getattr(original, "__self__", None)  # a method bound to an object (the autograd engine)
+        if owner is not None and not isinstance(owner, types.ModuleType):
+            descriptor = getattr(type(owner), getattr(original, "__name__", ""), None)
+            if descriptor is not None:
+                WATCHED_BUILTINS[id(descriptor)] = spec
 
 
 def install_tripwires(specs: list[str], question: str, namespace: dict) -> None:
     import threading
 
     originals: dict[int, object] = {}
+    objects: list = []  # the originals themselves (their ids are originals' keys)
     owners = _acts_code_owners() if any(s.startswith("acts:") for s in specs) else {}
     for spec in specs:
         for owner, attr, original in _targets(spec):
             _watch(spec, original, owners)
             wire_fn = _tripwire(spec, question)
-            if isinstance(owner, dict):
-                owner[attr] = wire_fn
-            else:
-                setattr(owner, attr, wire_fn)
+            try:
+                if isinstance(owner, dict):
+                    owner[attr] = wire_fn
+                else:
+                    setattr(owner, attr, wire_fn)
+            except (AttributeError, TypeError):  # a builtin's attribute: the profile hook watches it
+                pass
             originals[id(original)] = wire_fn
+            objects.append(original)
             underlying = getattr(original, "__func__", None)  # a bound method's function
             # (not Activation.f & co.: they are every activation's; the instance's _f is swapped)
             if underlying is not None and not getattr(underlying, "__qualname__", "").startswith("Activation."):
@@ -335,21 +364,85 @@ def install_tripwires(specs: list[str], question: str, namespace: dict) -> None:
             if a._props is not None:  # computed before the question: a copy the student kept is swapped too
                 originals[id(a._props)] = trap
             a._props = trap
-    if WATCHED_CODES or WATCHED_BUILTINS:
+    WATCHED_ATEN.update({spec[5:]: spec for spec in specs if spec.startswith("aten:")})
+    if WATCHED_ATEN:
+        import torch._ops
+
+        OP_CALLS.update((torch._ops.OpOverloadPacket.__call__.__code__, torch._ops.OpOverload.__call__.__code__))
+    if WATCHED_CODES or WATCHED_BUILTINS or WATCHED_ATEN:
         WATCHED_BUILTINS[id(sys.setprofile)] = MONITOR_REMOVED
         WATCHED_NAMES.add("setprofile")
-        WATCHED_CODES[threading.setprofile.__code__] = MONITOR_REMOVED
+        WATCHED_CODES[_code_key(threading.setprofile.__code__)] = MONITOR_REMOVED
         TRUSTED_CALLERS.update((_vjp.__code__, monitored.__exit__.__code__))
+        if _AUTOGRAD_GRAD is not None:
+            from torch.autograd import graph
+
+            AUTOGRAD_INTERNALS.update((_AUTOGRAD_GRAD.__code__, graph._engine_run_backward.__code__))
     if originals:
+        _replace_everywhere(originals, objects)
         _replace_in(namespace, originals, namespace, set(), 0)
 
 
+def _replace_everywhere(originals: dict[int, object], objects: list) -> None:
+    """The references under every other name: each module's attributes (numpy._core.umath.tanh,
+    scipy.special._ufuncs.expit, ...) and every dict and list that holds one (an object's or a
+    namespace's attributes). Immutable holders (a frozenset) cannot be changed in place."""
+    import gc
+
+    for module in list(sys.modules.values()):
+        try:
+            names = vars(module)
+        except TypeError:
+            continue
+        if names is globals():  # the runner keeps its own torch.autograd.grad
+            continue
+        for attr, value in list(names.items()):
+            if id(value) in originals:
+                names[attr] = originals[id(value)]
+    mine = (originals, WATCHED_BUILTINS, HANDLES, objects, globals())
+    for holder in gc.get_referrers(*objects):
+        if any(holder is m for m in mine):
+            continue
+        if isinstance(holder, dict):
+            for k, v in list(holder.items()):
+                if id(v) in originals:
+                    holder[k] = originals[id(v)]
+        elif isinstance(holder, list):
+            for i, v in enumerate(holder):
+                if id(v) in originals:
+                    holder[i] = originals[id(v)]
+
+
+AUTOGRAD_INTERNALS: set[object] = set()  # torch's own frames between the runner's _vjp and the engine
+
+
+def _trusted(frame) -> bool:
+    """A builtin called by the runner itself, or by torch.autograd.grad on the runner's behalf."""
+    for _ in range(3):
+        if frame is None:
+            return False
+        if frame.f_code in TRUSTED_CALLERS:
+            return True
+        if frame.f_code not in AUTOGRAD_INTERNALS:
+            return False
+        frame = frame.f_back
+    return False
+
+
 def _monitor(frame, event, arg):
-    if event == "call":
-        label = WATCHED_CODES.get(frame.f_code)
+    if event == "call" and frame.f_code in OP_CALLS:  # torch.ops.aten.NAME: the operator's name
+        op = frame.f_locals.get("self")
+        label = WATCHED_ATEN.get(getattr(getattr(op, "_overloadpacket", op), "__name__", None))
+        if label is not None:
+            TRIPPED.append(label)
+    elif event == "call":
+        code = frame.f_code
+        label = _LABEL_OF_CODE.get(code, _UNSEEN)
+        if label is _UNSEEN:  # first call of this code: its key once (hashing bytecode is not free)
+            label = _LABEL_OF_CODE[code] = WATCHED_CODES.get(_code_key(code))
         if label is not None and (frame.f_back is None or frame.f_back.f_code not in TRUSTED_CALLERS):
             TRIPPED.append(label)
-    elif event == "c_call" and getattr(arg, "__name__", None) in WATCHED_NAMES and frame.f_code not in TRUSTED_CALLERS:
+    elif event == "c_call" and getattr(arg, "__name__", None) in WATCHED_NAMES and not _trusted(frame):
         label = WATCHED_BUILTINS.get(id(arg))
         if label is None:  # a method bound to its object: look the descriptor up on the type
             owner = getattr(arg, "__self__", None)
@@ -359,12 +452,12 @@ def _monitor(frame, event, arg):
 
 
 class monitored:
-    """The profile hook around one graded call (and threads it starts)."""
+    """The profile hook around one graded call (and the threads it starts)."""
 
     def __enter__(self):
         import threading
 
-        self.active = bool(WATCHED_CODES or WATCHED_BUILTINS)
+        self.active = bool(WATCHED_CODES or WATCHED_BUILTINS or WATCHED_ATEN)
         if self.active:
             threading.setprofile(_monitor)
             sys.setprofile(_monitor)

@@ -35,7 +35,10 @@ from pathlib import Path
 
 from . import ROOT
 
-FIRST_UID = 100000
+# Far above the ranges Debian and Ubuntu give users and their subordinate uids (/etc/subuid
+# starts at 100000, 65536 per user): a sandbox's uid must belong to nobody else, since its
+# processes are swept by uid at the end. sandbox_uid() checks it anyway.
+FIRST_UID = 1_500_000_000
 NOBODY = 65534
 TMP_BYTES = 256 * 2**20
 
@@ -70,7 +73,29 @@ def sandbox_uid() -> int:
     """The uid a sandbox started by this process runs as: one process runs one sandbox at a time,
     and no two live processes share a pid, so no two live sandboxes share a uid (their process
     limits and the final sweep are theirs alone)."""
-    return FIRST_UID + os.getpid()
+    uid = FIRST_UID + os.getpid()
+    if _uid_in_use(uid):
+        raise SandboxUnavailable(f"uid {uid}, which the sandbox would run as, belongs to a user or a subordinate-uid "
+                                 "range (/etc/passwd, /etc/subuid): change grading.sandbox.FIRST_UID")
+    return uid
+
+
+def _uid_in_use(uid: int) -> bool:
+    try:
+        if any(line.split(":")[2] == str(uid) for line in Path("/etc/passwd").read_text().splitlines()
+               if line.count(":") >= 2):
+            return True
+    except OSError:
+        pass
+    try:
+        for line in Path("/etc/subuid").read_text().splitlines():
+            parts = line.split(":")
+            if len(parts) == 3 and parts[1].isdigit() and parts[2].isdigit():
+                if int(parts[1]) <= uid < int(parts[1]) + int(parts[2]):
+                    return True
+    except OSError:
+        pass
+    return False
 
 
 def python() -> str:

@@ -61,7 +61,7 @@ def receive(fd: int, timeout: float | None = None) -> dict:
         raise WireError(f"a frame larger than the limit of {MAX_FRAME} bytes")
     try:
         message = json.loads(_read_exactly(fd, size, deadline).decode())
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+    except (UnicodeDecodeError, ValueError, RecursionError):  # ValueError: JSONDecodeError, huge ints
         # no detail from the frame's content: an error message must not carry data out
         raise WireError("a frame that is not JSON") from None
     if not isinstance(message, dict):

@@ -609,6 +609,24 @@ def test_cells_tagged_skip_when_grading_are_not_run():
     assert not re.search(r"^\w+\s*=", tagged[0].source, flags=re.M)
 
 
+def test_grades_csv_cells_are_never_formulas(tmp_path):
+    from grading.grade import Row, write_csv
+
+    rows = [Row(file='=HYPERLINK("http://x","y").ipynb', status="invalid", reason="+1 and -1 @ the reason"),
+            Row(file="plain.ipynb", status="invalid", reason="not a notebook")]
+    write_csv(tmp_path / "g.csv", rows, {})
+    with open(tmp_path / "g.csv", newline="", encoding="utf-8") as f:
+        got = list(csv.DictReader(f))
+    assert got[0]["file"].startswith("'=") and got[0]["reason"].startswith("'+")
+    assert got[1]["file"] == "plain.ipynb" and got[1]["reason"] == "not a notebook"
+
+
+def test_the_sandbox_uid_is_nobody_elses():
+    uid = sandbox.sandbox_uid()
+    assert uid >= sandbox.FIRST_UID and not sandbox._uid_in_use(uid)
+    assert sandbox._uid_in_use(0)  # root is in /etc/passwd
+
+
 def test_which_assignment():
     known = {"01_sigmoid": None, "02_tanh": None}
     nb = nbformat.v4.new_notebook(metadata={"otter": {"assignment_name": "02_tanh"}})

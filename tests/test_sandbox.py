@@ -300,7 +300,8 @@ def test_sigmoid(sigmoid):
     y = np.asarray(sigmoid(x))
     np.testing.assert_allclose(y, 1 / (1 + np.exp(-x)), rtol=1e-6, atol=0)
 '''}
-SIGMOID_REFERENCES = {"q1": ["acts:sigmoid", "scipy.special.expit", "torch.sigmoid", "torch.Tensor.sigmoid"]}
+SIGMOID_REFERENCES = {"q1": ["acts:sigmoid", "scipy.special.expit", "torch.sigmoid", "torch.Tensor.sigmoid",
+                             "aten:sigmoid"]}
 SIGMOID_OWN = "import numpy as np\n\ndef own(x):\n    x = np.asarray(x, dtype=float)\n    return 1 / (1 + np.exp(-x))\n"
 SHORTCUTS = {
     "a stored acts method": "import acts\nexact = acts.get('sigmoid').f\ndef sigmoid(x):\n    return exact(x)\n",
@@ -324,6 +325,13 @@ SHORTCUTS = {
                                  "    assert acts.get('sigmoid').props['range']\n    return 1 / (1 + np.exp(-np.asarray(x)))\n",
     "acts' properties kept before": "import acts\nimport numpy as np\nP = acts.get('sigmoid').props\n"
                                     "def sigmoid(x):\n    assert P['range']\n    return 1 / (1 + np.exp(-np.asarray(x)))\n",
+    "scipy's private module": "def sigmoid(x):\n    from scipy.special import _ufuncs\n    return _ufuncs.expit(x)\n",
+    "a namespace object": "import types, scipy.special\nN = types.SimpleNamespace(e=scipy.special.expit)\n"
+                          "def sigmoid(x):\n    return N.e(x)\n",
+    "torch.ops.aten": "import torch\ndef sigmoid(x):\n    return torch.ops.aten.sigmoid(torch.as_tensor(x)).numpy()\n",
+    "a copy of acts' code": "import types, acts, numpy as np\nraw = acts.get('sigmoid')._f\n"
+                            "mine = types.FunctionType(raw.__code__.replace(co_name='mine'), raw.__globals__)\n"
+                            "def sigmoid(x):\n    return mine(np.asarray(x, dtype=float))\n",
     "switching the monitor off": "import sys, acts\nexact = acts.get('sigmoid').f\n"
                                  "def sigmoid(x):\n    sys.setprofile(None)\n    return exact(x)\n",
 }
@@ -409,4 +417,5 @@ def test_every_listed_reference_exists_and_belongs_to_a_question():
         for question, specs in questions.items():
             assert f"name: {question}\\n" in text, (assignment, question)
             for spec in specs:
-                assert runner._targets(spec), spec  # raises for a name that is not there
+                found = runner._targets(spec)  # raises for a name that is not there
+                assert found or spec.startswith("aten:"), spec
