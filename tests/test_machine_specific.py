@@ -135,29 +135,43 @@ def test_hardware_roofline_reading_holds_on_this_machine():
     # bounds). Measured on a shared 2-core Xeon (AVX-512 / avx2 / default kernels): ridge
     # 12 / 7 / 3 FLOP/byte against intensities <= 5/8, and 1.4 - 1.8 with the default kernels
     # while the other core ran tests (make test's two workers): "far left" is at least 2x;
-    # copy in cache 0.17 - 0.35 of its time from memory; fractions of the roof 0.06 - 1.03; far below the roof (< 0.35) in-cache /
-    # copy 1.2 - 16, on it (>= 0.9) 0.18 - 0.85.
+    # copy in cache 0.17 - 0.35 of its time from memory (0.62 once under load); fractions of
+    # the roof 0.06 - 1.03; far below the roof (< 0.35) in-cache / copy 1.2 - 16, on it
+    # (>= 0.9) 0.18 - 0.85. Under load the whole reading is measured again (up to 3 times).
     pytest.importorskip("torch")
     measure = _cell(HARDWARE, "peak = matmul_flop_per_s()")
     assert IGNORE in measure["metadata"].get("tags", []), "timings: tag the cell nbval-ignore-output"
     committed = {m[1] for line in _stdout(measure).splitlines() if (m := _ROOF_ROW.match(line.strip()))}
-    for _attempt in range(3):  # a busy machine (another test on the other core) lowers the peak
+    for _attempt in range(3):  # a busy machine (another test on the other core) distorts timings
         ns = _run([{"source": "import statistics\nimport time\nimport torch\ntorch.set_num_threads(1)\n"},
                    _cell(HARDWARE, "KERNELS = {"), measure])
-        points, ridge = ns["points"], ns["peak"] / ns["bandwidth"]
-        if ridge >= 2 * max(p[0] for p in points.values()):
+        problems = _roofline_problems(ns)
+        if not problems:
             break
-    assert committed == set(points), (committed, set(points))
-    assert ridge >= 2 * max(p[0] for p in points.values()), ridge  # "far left of the ridge"
-    assert ns["in_cache"]["copy"] / ns["from_memory"]["copy"] < 0.6  # "in cache, memory costs little"
+    assert committed == set(ns["points"]), (committed, set(ns["points"]))
+    assert not problems, problems
+
+
+def _roofline_problems(ns) -> list[str]:
+    """What the prose reads off the roofline that this measurement contradicts."""
+    points, ridge = ns["points"], ns["peak"] / ns["bandwidth"]
+    problems = []
+    if ridge < 2 * max(p[0] for p in points.values()):
+        problems.append(f"not far left of the ridge: ridge {ridge}")
+    if ns["in_cache"]["copy"] / ns["from_memory"]["copy"] >= 0.6:
+        problems.append("in cache, memory does not cost little: "
+                        f"{ns['in_cache']['copy'] / ns['from_memory']['copy']}")
     fractions = {name: p[2] for name, p in points.items()}
-    assert max(fractions.values()) <= 1.35, fractions  # the roof is a bound (with noise)
-    assert max(fractions.values()) >= 0.8, fractions  # some kernel runs at the copy's speed
+    if max(fractions.values()) > 1.35:
+        problems.append(f"above the roof (a bound, with noise): {fractions}")
+    if max(fractions.values()) < 0.8:
+        problems.append(f"no kernel runs at the copy's speed: {fractions}")
     for name, (_, _, fraction, cache_ratio) in points.items():
-        if fraction < 0.35:  # far below: "slower than the copy from memory even in cache"
-            assert cache_ratio > 1.0, (name, fraction, cache_ratio)
-        if fraction >= 0.9:  # on the roof: not "well above 1" in cache (1.07 seen under load)
-            assert cache_ratio < 1.5, (name, fraction, cache_ratio)
+        if fraction < 0.35 and not cache_ratio > 1.0:  # far below: slower than the copy even in cache
+            problems.append(f"{name}: far below the roof but fast in cache ({fraction}, {cache_ratio})")
+        if fraction >= 0.9 and not cache_ratio < 1.5:  # on the roof: not well above 1 in cache
+            problems.append(f"{name}: on the roof but slow in cache ({fraction}, {cache_ratio})")
+    return problems
 
 
 # --- exercises/08_choosing_activations.ipynb: questions 3 and 4's training runs ---------
