@@ -49,7 +49,8 @@ def grade_cells(cells: list[tuple[int, str]], tests: dict[str, str], references:
         if not hello.get("ok"):
             raise RuntimeError(f"the runner did not start: {hello}")
         wire.send(box.to_runner, {"op": "run", "cells": cells, "cell_timeout": cell_timeout})
-        ran = wire.receive(box.from_runner, timeout=max(1.0, timeout - (time.monotonic() - started)))
+        # The watchdog closes the box at the deadline; the grace keeps this wait from racing it.
+        ran = wire.receive(box.from_runner, timeout=max(1.0, timeout - (time.monotonic() - started)) + 2.0)
         record["errors"] = [str(e)[:300] for e in ran.get("errors", [])][:50]
         record["timed_out_cells"] = [i for i in ran.get("timed_out", []) if isinstance(i, int)][:50]
         tests_by_question = load_tests(tests)
@@ -69,6 +70,8 @@ def grade_cells(cells: list[tuple[int, str]], tests: dict[str, str], references:
                 if len(parts[question]) == 2 and not any(p.get("error") for p in parts[question]):
                     record["questions"][question] = _result(test, parts[question])
     except (TimeoutError, EOFError, OSError, wire.WireError, remote.SubmissionError, RuntimeError) as exc:
+        if time.monotonic() - started >= timeout:  # whatever broke, it broke at the deadline
+            record["timed_out"] = True
         if not record["timed_out"]:
             record["crash"] = _crash_reason(exc, box)
     finally:
