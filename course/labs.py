@@ -46,6 +46,7 @@ import acts
 
 __all__ = [
     "LABS", "Verdict", "Claim", "ci95", "publish", "tune", "tuned_lr", "TUNING_FILE", "TUNED", "INIT_SEEDS", "TRAINING_SEEDS", "Digits", "INITS", "digits", "mlp", "init_linear", "layer_outputs", "fit",
+    "accuracy", "flat_mlp_problems",
     "mean_sd", "pm", "mean_field", "fixed_point",
     "SELU_CONDITIONS", "selu_fixed_point", "selu_fixed_point_verdicts", "selu_deep_training",
     "selu_deep_training_verdicts", "sigmoid_saturation", "sigmoid_saturation_verdicts",
@@ -321,25 +322,27 @@ class Digits:
 
 
 @lru_cache(maxsize=4)
-def _digits_arrays(scaling: str, split: str = "test"):
+def _digits_arrays(scaling: str, split: str = "test", n_train: int | None = None):
     from sklearn.datasets import load_digits
 
     X, y = load_digits(return_X_y=True)
     perm = np.random.default_rng(0).permutation(len(y))
     X, y = X[perm].astype(np.float64), y[perm].astype(np.int64)
-    n_train = int(round(0.75 * len(y)))
+    n_train = int(round(0.75 * len(y))) if n_train is None else n_train
     if split == "validation":  # the last quarter of the training images stands in for the test set
         X, y = X[:n_train], y[:n_train]
         n_train = int(round(0.75 * len(y)))
     if scaling == "pixel":
         mu, sd = X[:n_train].mean(axis=0), X[:n_train].std(axis=0)
         X = (X - mu) / np.where(sd > 0, sd, 1.0)
+    elif scaling == "unit":  # the pixels' 17 grey levels 0..16 as 0..1
+        X = X / 16.0
     else:  # "image": each image to mean 0 and variance 1 over its pixels
         X = (X - X.mean(axis=1, keepdims=True)) / X.std(axis=1, keepdims=True)
     return X[:n_train], y[:n_train], X[n_train:], y[n_train:]
 
 
-def digits(dtype=None, *, scaling: str = "pixel", split: str = "test") -> Digits:
+def digits(dtype=None, *, scaling: str = "pixel", split: str = "test", n_train: int | None = None) -> Digits:
     """The digits as torch tensors (float32 unless ``dtype`` says otherwise).
 
     ``scaling='pixel'`` (for training): every pixel standardised with the training set's
@@ -348,18 +351,26 @@ def digits(dtype=None, *, scaling: str = "pixel", split: str = "test") -> Digits
     signal propagation at initialisation): every image scaled to mean 0 and variance 1
     over its 64 pixels, so that every input has the same second moment — the setting of
     the mean-field analyses, whose statistics are over the units of a layer for one input.
+    ``scaling='unit'``: the grey levels 0–16 divided by 16, nothing else.
 
-    ``split='validation'`` (for choosing learning rates): the 1,348 training images split
-    again, 1,011 to train on and 337 held out in the ``X_test``/``y_test`` fields; the test
-    images are not touched.
+    ``split='validation'`` (for choosing learning rates): the training images split
+    again, three quarters to train on and the rest held out in the ``X_test``/``y_test``
+    fields; the test images are not touched.
+
+    ``n_train``: how many of the (shuffled) images are for training, by default three
+    quarters of the 1,797: 1,348, leaving 449 for testing.
     """
     torch = _torch()
-    if scaling not in ("pixel", "image"):
-        raise ValueError(f"scaling must be 'pixel' or 'image'; got {scaling!r}.")
+    if scaling not in ("pixel", "image", "unit"):
+        raise ValueError(f"scaling must be 'pixel', 'image' or 'unit'; got {scaling!r}.")
     if split not in ("test", "validation"):
         raise ValueError(f"split must be 'test' or 'validation'; got {split!r}.")
+    if n_train is not None:
+        n_train = _positive_int("n_train", n_train)
+        if n_train >= 1797:
+            raise ValueError(f"n_train must leave test images: below 1797; got {n_train}.")
     dtype = torch.float32 if dtype is None else dtype
-    Xtr, ytr, Xte, yte = _digits_arrays(scaling, split)
+    Xtr, ytr, Xte, yte = _digits_arrays(scaling, split, n_train)
     return Digits(torch.tensor(Xtr, dtype=dtype), torch.tensor(ytr), torch.tensor(Xte, dtype=dtype),
                   torch.tensor(yte), scaling, split)
 
@@ -463,6 +474,38 @@ def layer_outputs(model, x, *, pre: bool = False) -> list:
                 pre_h = h
         outs.append(pre_h if pre else h)
     return outs
+
+
+def accuracy(model, X, y) -> float:
+    """The share of the rows of ``X`` that ``model`` (in evaluation mode) puts in class ``y``."""
+    return _evaluate(model, X, y)[1]
+
+
+def flat_mlp_problems(net, activation: str, depth: int, *, n_in: int = 64, width: int = 32,
+                      n_out: int = 10) -> list[str]:
+    """Why ``net`` is not a plain ``nn.Sequential`` n_in → (width → activation) × depth →
+    n_out of ``nn.Linear`` layers and ``acts.get(activation)`` modules (default parameters):
+    an empty list if it is one. The weights are not looked at."""
+    from torch import nn
+
+    if type(net) is not nn.Sequential:
+        return [f"not an nn.Sequential but a {type(net).__name__}"]
+    if len(net) != 2 * depth + 1:
+        return [f"{len(net)} layers, not {2 * depth + 1} ({depth} hidden layers and their activations, then the readout)"]
+    kind = type(acts.get(activation).module())
+    problems = []
+    for i, layer in enumerate(net):
+        if i % 2:
+            if type(layer) is not kind or (getattr(layer, "_static", None) and
+                                           layer._static() != kind()._static()):
+                problems.append(f"layer {i}: not acts' {activation} module with its default parameters")
+            continue
+        fan_in, fan_out = (n_in if i == 0 else width), (n_out if i == 2 * depth else width)
+        if type(layer) is not nn.Linear or layer.bias is None or \
+                (layer.in_features, layer.out_features) != (fan_in, fan_out) or \
+                tuple(layer.weight.shape) != (fan_out, fan_in):
+            problems.append(f"layer {i}: not an nn.Linear({fan_in}, {fan_out}) with a bias")
+    return problems
 
 
 def _evaluate(model, X, y) -> tuple[float, float]:

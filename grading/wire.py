@@ -3,7 +3,7 @@
 Nothing that crosses it can execute code on the receiving side: a frame is a 4-byte length and
 UTF-8 JSON; arrays travel as ``.npy`` bytes loaded with ``allow_pickle=False`` and only with
 numeric or boolean dtypes; torch tensors and the few torch layers the assignments pass around
-(``nn.Sequential`` of ``nn.Linear`` and parameter-free activations) are rebuilt from arrays and a
+(``nn.Sequential`` of ``nn.Linear`` and parameter-free activations, torch's or acts') are rebuilt from arrays and a
 whitelist of class names. Everything else is refused with :class:`WireError`.
 
 The same module runs on both sides: the grader decodes what the submission sends with it, and
@@ -18,6 +18,7 @@ import json
 import os
 import select
 import struct
+import sys
 import time
 
 import numpy as np
@@ -164,7 +165,23 @@ def is_plain_layer(m) -> bool:
         return all(is_plain_layer(c) for c in m)
     if type(m) is torch.nn.Linear:
         return True
+    if _acts_layer_name(m) is not None:
+        return True
     return type(m).__name__ in LAYERS and type(m) is getattr(torch.nn, type(m).__name__)
+
+
+def _acts_layer_name(m) -> str | None:
+    """The registry name of an acts activation module without parameters or buffers (it
+    crosses as its name and scalar arguments), else None."""
+    modules = getattr(sys.modules.get("acts._torch"), "MODULES", None)
+    name = getattr(type(m), "name", None)
+    if not modules or not isinstance(name, str) or modules.get(name) is not type(m):
+        return None
+    if any(True for _ in m.parameters()) or any(True for _ in m.buffers()) or m.compiled:
+        return None
+    if not all(v is None or isinstance(v, (int, float, str, bool)) for v in m._static().values()):
+        return None
+    return name
 
 
 def encode_module(m, grads: bool = True) -> dict:
@@ -174,6 +191,9 @@ def encode_module(m, grads: bool = True) -> dict:
     if type(m) is torch.nn.Linear:
         return {"$module": "Linear", "weight": _encode_tensor(m.weight, grads),
                 "bias": None if m.bias is None else _encode_tensor(m.bias, grads)}
+    acts_name = _acts_layer_name(m)
+    if acts_name is not None:
+        return {"$module": "acts", "name": acts_name, "args": m._static()}
     name = type(m).__name__
     return {"$module": name, "args": {k: getattr(m, k) for k in LAYERS[name]}}
 
@@ -258,6 +278,8 @@ def decode_module(obj: dict):
             layer.bias.grad = bias.grad
         layer.in_features, layer.out_features = weight.shape[1], weight.shape[0]
         return layer
+    if kind == "acts":
+        return _decode_acts_layer(obj)
     if kind in LAYERS:
         args = obj.get("args") or {}
         if not isinstance(args, dict) or set(args) - set(LAYERS[kind]) or \
@@ -265,6 +287,23 @@ def decode_module(obj: dict):
             raise WireError(f"bad arguments for a {kind} layer")
         return getattr(torch.nn, kind)(**args)
     raise WireError(f"a layer of kind {kind!r} cannot cross the channel")
+
+
+def _decode_acts_layer(obj: dict):
+    import acts
+
+    name, args = obj.get("name"), obj.get("args") or {}
+    if not isinstance(name, str) or name not in acts.names() or not isinstance(args, dict) or \
+            not all(isinstance(k, str) and (v is None or isinstance(v, (int, float, str, bool)))
+                    for k, v in args.items()):
+        raise WireError("an acts layer that is not an activation's name and scalar arguments")
+    try:
+        layer = acts.get(name).module(**args)
+    except (TypeError, ValueError) as exc:
+        raise WireError(f"bad arguments for acts' {name} layer: {str(exc)[:200]}") from None
+    if _acts_layer_name(layer) != name:
+        raise WireError(f"acts' {name} layer has parameters: it cannot cross the channel")
+    return layer
 
 
 def copy_module_state(source, target) -> None:

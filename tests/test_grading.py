@@ -353,6 +353,34 @@ WRONG = {
                                       "    x, y = acts.get('swish').props['minimum']\n"
                                       "    return float(x / k), float(y / k)"),
     ], {"q1": 3, "q2": 3, "q3": 2, "q4": 2, "q5": 0}),
+    # invented accuracies (the red team's F1): train returns the untrained network, the scores and
+    # the table are made up to look like an experiment. The grader scores the returned networks
+    # itself, so q2 and q3's hidden test fail; q3's form test and q4 (conclude on any table) pass.
+    "invented_accuracies": ("08_choosing_activations", [
+        ("def train(", "def train(activation, depth, seed, epochs=5, lr=0.1, batch=32):\n"
+                       "    return make_mlp(activation, depth, seed=seed)"),
+        ("def train_and_score(", "def train_and_score(activation, depth, seed, **training):\n"
+            "    base = {'sigmoid': 0.1, 'tanh': 0.92, 'relu': 0.89, 'gelu': 0.9}[activation] if depth > 1 else 0.95\n"
+            "    return float(base + 0.01 * ((seed * 7) % 5 - 2))"),
+    ], {"q1": 2, "q2": 0, "q3": 1, "q4": 2, "q5": 3}),
+    # another recipe: Adam for 20 epochs trains even the six-layer sigmoid network, which five
+    # epochs of SGD at lr 0.1 do not: q2's hidden test fails, and q3's (its table is SGD's).
+    "train_with_adam": ("08_choosing_activations", [
+        ("def train(", "def train(activation, depth, seed, epochs=5, lr=0.1, batch=32):\n"
+                       "    net = make_mlp(activation, depth, seed=seed)\n"
+                       "    opt = torch.optim.Adam(net.parameters(), lr=1e-2)\n"
+                       "    gen = torch.Generator().manual_seed(seed)\n"
+                       "    for _ in range(20):\n"
+                       "        perm = torch.randperm(len(X_train), generator=gen)\n"
+                       "        for i in range(0, len(perm), batch):\n"
+                       "            idx = perm[i:i + batch]\n"
+                       "            opt.zero_grad()\n"
+                       "            nn.functional.cross_entropy(net(X_train[idx]), y_train[idx]).backward()\n"
+                       "            opt.step()\n"
+                       "    return net"),
+        ("results = {name:", "SEEDS = range(10)\nresults = " + repr({n: [0.1 if n == 'sigmoid' else 0.9] * 10
+                                                                   for n in ('sigmoid', 'tanh', 'relu', 'gelu')})),
+    ], {"q1": 2, "q2": 1, "q3": 1, "q4": 2, "q5": 3}),
     # the variance-preserving σ_w² from course.labs.mean_field (one call, blocked), slope right
     "preserving_init_mean_field": ("08_choosing_activations", [
         ("def preserving_init(", "def preserving_init(activation):\n    from scipy import integrate\n    from course import labs\n"

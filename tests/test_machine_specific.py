@@ -191,7 +191,7 @@ def ex08_runs():
     assert all(len(accs) == 10 for accs in committed.values()), committed
     best = [line.split()[1] for line in _stdout(q4).splitlines() if line.startswith("best: ")]
     assert len(best) == 1, _stdout(q4)
-    ns = _run([_cell(EX08, "def make_mlp("), _cell(EX08, "def train_and_score(")])
+    ns = _run([_cell(EX08, "def make_mlp("), _cell(EX08, "def train("), _cell(EX08, "def train_and_score(")])
     fresh = {name: [ns["train_and_score"](name, 6, seed) for seed in range(10)] for name in committed}
     return committed, best[0], fresh
 

@@ -112,6 +112,27 @@ def test_wire_round_trip_keeps_types():
         assert torch.equal(p, q) and p.dtype == torch.float64
 
 
+def test_acts_layers_cross_as_their_name_and_nothing_with_parameters_does():
+    import acts
+
+    net = torch.nn.Sequential(torch.nn.Linear(3, 4), acts.get("gelu").module(approximate="tanh"),
+                              torch.nn.Linear(4, 2), acts.get("sigmoid").module())
+    back = wire.decode(wire.encode(net))
+    assert [type(m) for m in back] == [type(m) for m in net] and back[1].approximate == "tanh"
+    x = torch.randn(5, 3)
+    assert torch.equal(back(x), net(x))
+    for layer in (acts.get("prelu").module(), acts.get("relu").module(compiled=True)):
+        with pytest.raises(wire.WireError):  # a learnable slope would not cross; a compiled form is code
+            wire.encode(layer)
+    for payload in ({"$module": "acts", "name": "not_an_activation"},
+                    {"$module": "acts", "name": "prelu"},  # has parameters
+                    {"$module": "acts", "name": "gelu", "args": {"approximate": "magic"}},
+                    {"$module": "acts", "name": "gelu", "args": {"approximate": ["none"]}},
+                    {"$module": "acts", "name": "relu", "args": {"compiled": "inductor"}}):
+        with pytest.raises(wire.WireError):
+            wire.decode(payload)
+
+
 def test_wire_never_unpickles():
     class Boom:
         def __reduce__(self):
