@@ -492,12 +492,11 @@ def flat_mlp_problems(net, activation: str, depth: int, *, n_in: int = 64, width
         return [f"not an nn.Sequential but a {type(net).__name__}"]
     if len(net) != 2 * depth + 1:
         return [f"{len(net)} layers, not {2 * depth + 1} ({depth} hidden layers and their activations, then the readout)"]
-    kind = type(acts.get(activation).module())
+    expected = acts.get(activation).module()
     problems = []
     for i, layer in enumerate(net):
         if i % 2:
-            if type(layer) is not kind or (getattr(layer, "_static", None) and
-                                           layer._static() != kind()._static()):
+            if type(layer) is not type(expected) or layer._static() != expected._static():
                 problems.append(f"layer {i}: not acts' {activation} module with its default parameters")
             continue
         fan_in, fan_out = (n_in if i == 0 else width), (n_out if i == 2 * depth else width)

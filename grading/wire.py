@@ -3,8 +3,8 @@
 Nothing that crosses it can execute code on the receiving side: a frame is a 4-byte length and
 UTF-8 JSON; arrays travel as ``.npy`` bytes loaded with ``allow_pickle=False`` and only with
 numeric or boolean dtypes; torch tensors and the few torch layers the assignments pass around
-(``nn.Sequential`` of ``nn.Linear`` and parameter-free activations, torch's or acts') are rebuilt from arrays and a
-whitelist of class names. Everything else is refused with :class:`WireError`.
+(``nn.Sequential`` of ``nn.Linear`` and parameter-free activations, torch's or acts') are
+rebuilt from arrays and a whitelist of class names. Everything else is refused with :class:`WireError`.
 
 The same module runs on both sides: the grader decodes what the submission sends with it, and
 the sandbox decodes the grader's test inputs with it.
