@@ -474,7 +474,7 @@ class monitored:
         return False
 
 
-def _swapped(value, originals):
+def _swapped(value, originals, depth=0):
     """``value`` with references to originals replaced (holders rebuilt); ``value`` itself when
     it holds none."""
     if id(value) in originals:
@@ -485,8 +485,11 @@ def _swapped(value, originals):
         return types.MethodType(originals[id(value.__func__)], value.__self__)
     if isinstance(value, (staticmethod, classmethod)) and id(value.__func__) in originals:
         return type(value)(originals[id(value.__func__)])
-    if isinstance(value, tuple) and any(id(v) in originals for v in value):
-        return type(value)(originals.get(id(v), v) for v in value) if type(value) is tuple else value
+    if type(value) in (tuple, frozenset, set) and depth < 4:  # rebuilt around swapped items, nested too
+        items = [_swapped(v, originals, depth + 1) for v in value]
+        if any(new is not old for new, old in zip(items, value)):
+            return type(value)(items)
+        return value
     try:
         import numpy as np
 

@@ -335,6 +335,11 @@ SHORTCUTS = {
     "np.vectorize": "import numpy as np, scipy.special\nv = np.vectorize(scipy.special.expit)\n"
                     "def sigmoid(x):\n    return v(x)\n",
     "a tuple": "import scipy.special\nH = (scipy.special.expit, 1)\ndef sigmoid(x):\n    return H[0](x)\n",
+    "a frozenset": "import scipy.special\nS = frozenset([scipy.special.expit])\ndef sigmoid(x):\n"
+                   "    return next(iter(S))(x)\n",
+    "a set in a tuple in a closure": "import scipy.special\ndef make():\n    h = ({scipy.special.expit}, 0)\n"
+                                     "    def sigmoid(x):\n        return next(iter(h[0]))(x)\n"
+                                     "    return sigmoid\nsigmoid = make()\n",
     "a static method": "import scipy.special\nclass K:\n    f = staticmethod(scipy.special.expit)\n"
                        "def sigmoid(x):\n    return K.f(x)\n",
     "an object's attribute": "import scipy.special\nclass K:\n    pass\nk = K()\nk.f = scipy.special.expit\n"
