@@ -30,6 +30,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -202,6 +203,7 @@ class Sandbox:
                 os.close(fd)
             except OSError:
                 pass
+        inits = _children(self.process.pid)
         if self.process.poll() is None:
             try:
                 os.killpg(self.process.pid, signal.SIGKILL)
@@ -211,19 +213,41 @@ class Sandbox:
             self.process.wait(timeout=30)
         except subprocess.TimeoutExpired:
             pass
+        # the namespace's init outlives bwrap for a moment: it exits only once the kernel has
+        # killed and reaped every process of its PID namespace, so waiting for it means none is left
+        deadline = time.monotonic() + 30
+        while any(_alive(pid) for pid in inits) and time.monotonic() < deadline:
+            time.sleep(0.02)
         if self.uid is not None:
             kill_user(self.uid)
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    """Whether ``pid`` exists and has not yet exited (a zombie has)."""
+    try:
+        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+
+
 def kill_user(uid: int) -> list[int]:
-    """SIGKILL every process of ``uid`` (a sandbox's own user); return their pids."""
+    """SIGKILL every live process of ``uid`` (a sandbox's own user); return their pids. Zombies
+    are not counted: they have exited and wait only for their (new) parent to reap them."""
     killed = []
     for p in Path("/proc").iterdir():
         if not p.name.isdigit():
             continue
         try:
-            if (p / "status").read_text().split("Uid:")[1].split()[0] == str(uid):
+            status = (p / "status").read_text()
+            if status.split("Uid:")[1].split()[0] == str(uid) and "\nState:\tZ" not in status:
                 os.kill(int(p.name), signal.SIGKILL)
                 killed.append(int(p.name))
         except (OSError, IndexError, ValueError):

@@ -16,11 +16,14 @@ from __future__ import annotations
 
 import base64
 import io
+import json
 import os
 import pickle
+import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import uuid
 from pathlib import Path
 
@@ -201,7 +204,7 @@ def test_the_sandbox_is_a_stranger_with_no_network_and_read_only_files(tmp_path)
     finally:
         listener.close()
     assert done.returncode == 0, done.stderr
-    out = __import__("json").loads(done.stdout)
+    out = json.loads(done.stdout)
     assert out["uid"] not in (0, os.getuid()) and out["euid"] == out["uid"], out
     assert out["caps"] == 0, out
     assert not out["exercises"], "the assignment sources are visible in the sandbox"
@@ -282,6 +285,102 @@ def test_writes_network_processes_and_daemons_leave_nothing_behind(tmp_path):
     assert all(not p.exists() for p in outside)
     assert not _processes_with(marker), "a process of the submission outlived the sandbox"
     assert score(record) <= 2  # the answer is right; the limits only cost the submission itself
+
+
+# A teacher who is not root gets the other path of grading.sandbox.command: bwrap makes a user
+# namespace of the teacher's own account (no setpriv, no uid of its own, no sweep by uid), so the
+# limits and the clean-up rest on the namespaces alone. Run as root, this test grades as a
+# stranger's uid to walk that path.
+AS_TEACHER = r"""
+import json, os, subprocess, sys
+args = json.load(sys.stdin)
+sys.path.insert(0, args["root"])
+from grading import sandbox
+from grading.trusted import grade_cells
+out = {"euid": os.geteuid(), "missing": sandbox.check(), "scores": {}, "logs": {}}
+for name, cell in args["cells"].items():
+    record = grade_cells([(1, cell)], args["tests"], args["references"], timeout=60, cell_timeout=20, call_timeout=10)
+    out["scores"][name] = sum(q["score"] for q in record["questions"].values())
+    out["logs"][name] = record["log"][-1500:]
+probe = subprocess.run(sandbox.command([sandbox.python(), "-c", args["probe"], *args["probe_args"]]),
+                       capture_output=True, text=True, timeout=60)
+out["probe"] = json.loads(probe.stdout) if probe.returncode == 0 else probe.stderr[-1500:]
+print(json.dumps(out))
+"""
+
+
+def _teachers_view() -> list[str]:
+    """A bwrap prefix showing this machine as a teacher's account would see it: where Python or
+    the course lies below a folder only root may enter (pyenv in /root), that folder becomes an
+    empty one with just those paths bound back, in a mount namespace of the test's own."""
+    cmd = [shutil.which("bwrap"), "--dev-bind", "/", "/", "--die-with-parent",
+           "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+    needed = [*sandbox._python_paths(), ROOT]
+    closed = sorted({a for p in needed for a in reversed(p.parents) if a != Path("/") and not a.stat().st_mode & 0o001}
+                    , key=lambda a: len(a.parts))
+    for folder in closed:
+        if not any(c in folder.parents for c in closed):
+            cmd += ["--perms", "0755", "--tmpfs", str(folder)]
+            for p in needed:
+                if folder in p.parents:
+                    cmd += [*(arg for a in reversed(p.parents) if folder in a.parents
+                              for arg in ("--perms", "0755", "--dir", str(a))), "--ro-bind", str(p), str(p)]
+    return cmd
+
+
+def test_a_teacher_who_is_not_root_gets_the_same_sandbox():
+    if os.geteuid() != 0 or not shutil.which("setpriv"):
+        pytest.skip("walks the non-root path by dropping root's privileges; run as root to test it")
+    _sandbox_or_skip()
+    teacher = 1_400_000_000 + os.getpid() % 1_000_000  # nobody's uid: what it leaves is found by uid
+    home = Path(tempfile.mkdtemp(prefix="teacher-"))  # pytest's tmp_path is root's alone
+    os.chown(home, teacher, teacher)
+    marker = f"daemon-{uuid.uuid4().hex}"
+    outside = [ROOT / f"written-{marker}", home / f"written-{marker}"]
+    attack = ("import os, subprocess\n"
+              f"for p in {[str(p) for p in outside]!r}:\n"
+              "    try: open(p, 'w').write('x')\n    except OSError: pass\n"
+              f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &) ; (nohup sleep 301 {marker} &)'])\n"
+              "kids = 0\n"
+              "try:\n"
+              "    for _ in range(1000):\n"
+              "        if os.fork() == 0:\n"
+              "            import time; time.sleep(300); os._exit(0)\n"
+              "        kids += 1\n"
+              "except OSError as e: print('fork stopped after', kids, e)\n"
+              "def square(x):\n    return 0\n")
+    cells = {"correct": CORRECT, "blank": "import numpy as np\n", "attack": attack,
+             **{name: FORGERIES[name] for name in ("forged comparisons", "forged otter", "a reference shortcut")}}
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    args = {"root": str(ROOT), "tests": TESTS, "references": REFERENCES, "cells": cells, "probe": PROBE,
+            "probe_args": [str(ROOT / "exercises"), str(ROOT / "pwned"), str(listener.getsockname()[1])]}
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(home), "TMPDIR": str(home), "LANG": "C.UTF-8",
+           "PYTHONDONTWRITEBYTECODE": "1"}
+    try:
+        done = subprocess.run([*_teachers_view(), "setpriv", f"--reuid={teacher}", f"--regid={teacher}",
+                               "--clear-groups", "--inh-caps=-all", "--bounding-set=-all", sandbox.python(), "-c",
+                               AS_TEACHER],
+                              input=json.dumps(args), capture_output=True, text=True, env=env,
+                              timeout=600)
+    finally:
+        listener.close()
+        left = sandbox.kill_user(teacher)
+        shutil.rmtree(home, ignore_errors=True)
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = json.loads(done.stdout)
+    assert out["euid"] == teacher and out["missing"] is None, out
+    assert out["scores"]["correct"] == 2 and out["scores"]["blank"] == 0, out["scores"]
+    assert all(out["scores"][name] == 0 for name in cells if name not in ("correct", "blank")), out["scores"]
+    assert "fork stopped after" in out["logs"]["attack"], out["logs"]["attack"]
+    assert all(not p.exists() for p in outside)
+    assert not _processes_with(marker) and not left, "a process of the submission outlived the sandbox"
+    probe = out["probe"]
+    assert isinstance(probe, dict), probe
+    assert probe["uid"] == sandbox.NOBODY and probe["caps"] == 0 and not probe["exercises"], probe
+    assert probe["wrote:/tmp/ok"] and not probe["wrote:/usr/pwned"] and not probe["connected"], probe
+    assert len(probe["pids"]) <= 3, probe
 
 
 def test_loops_output_exits_and_garbage_on_the_channel_are_contained():
