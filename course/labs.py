@@ -321,11 +321,21 @@ class Digits:
         return int(self.X_train.shape[1])
 
 
+def _load_digits() -> tuple[np.ndarray, np.ndarray]:
+    """scikit-learn's ``load_digits(return_X_y=True)``, read straight from the file it ships:
+    importing ``sklearn.datasets`` takes some 0.8 s, reading the file 0.01 s, and every graded
+    submission of assignment 8 pays it (tests/test_labs.py checks both give the same arrays)."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("sklearn")  # finds the package without importing it
+    path = Path(spec.submodule_search_locations[0]) / "datasets" / "data" / "digits.csv.gz"
+    data = np.loadtxt(path, delimiter=",")
+    return data[:, :-1], data[:, -1].astype(np.int64)
+
+
 @lru_cache(maxsize=4)
 def _digits_arrays(scaling: str, split: str = "test", n_train: int | None = None):
-    from sklearn.datasets import load_digits
-
-    X, y = load_digits(return_X_y=True)
+    X, y = _load_digits()
     perm = np.random.default_rng(0).permutation(len(y))
     X, y = X[perm].astype(np.float64), y[perm].astype(np.int64)
     n_train = int(round(0.75 * len(y))) if n_train is None else n_train

@@ -106,6 +106,16 @@ def test_statuses():
     assert labs._STATUSES == ("reproduced", "partly", "inconclusive", "not reproduced")
 
 
+def test_digits_file_is_what_load_digits_returns():
+    from sklearn.datasets import load_digits
+
+    X, y = labs._load_digits()
+    want_X, want_y = load_digits(return_X_y=True)
+    assert X.dtype == want_X.dtype and y.dtype == want_y.dtype
+    np.testing.assert_array_equal(X, want_X)
+    np.testing.assert_array_equal(y, want_y)
+
+
 def test_digits_scalings():
     d = labs.digits()
     assert d.X_train.shape == (1348, 64) and d.X_test.shape == (449, 64) and d.X_train.dtype == torch.float32
