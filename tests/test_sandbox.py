@@ -214,6 +214,53 @@ def test_the_sandbox_is_a_stranger_with_no_network_and_read_only_files(tmp_path)
     assert len(out["pids"]) <= 3, f"the sandbox sees other processes: {out['pids']}"
 
 
+def _probe_cell(port: int, extra: str = "") -> str:
+    argv = ["probe", str(ROOT / "exercises"), str(ROOT / "pwned"), str(port)]
+    return (f"import sys\nsys.argv = {argv!r}\n" + PROBE.replace("print(json.dumps(out))", "")
+            + "out['nnp'] = [l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1]\n"
+            + extra + "print('PROBE', json.dumps(out), flush=True)\n")
+
+
+def _probe_out(record: dict) -> dict:
+    lines = [line for line in record["log"].splitlines() if line.startswith("PROBE ")]
+    assert lines, record["log"]
+    return json.loads(lines[-1][6:])
+
+
+def test_sandboxes_forked_from_the_zygote_are_strangers_and_never_meet():
+    """As root, sandboxes are forked from a zygote that has the libraries imported: each must
+    be what a cold one is (above), and one submission's files and daemons must not reach the
+    next one the same worker grades."""
+    if os.geteuid() != 0 or os.environ.get(sandbox.COLD_ENV) == "1":
+        pytest.skip("sandboxes are forked from the zygote only when the grader runs as root")
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    marker = f"daemon-{uuid.uuid4().hex}"
+    leave = ("open('/tmp/left-by-the-first', 'w').write('x')\nimport subprocess\n"
+             f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &)'])\nimport time; time.sleep(0.5)\n")
+    look = "out['found'] = os.path.exists('/tmp/left-by-the-first')\n"
+    try:
+        first = grade(_probe_cell(port, leave), CORRECT)
+        second = grade(_probe_cell(port, look), CORRECT)
+    finally:
+        listener.close()
+    assert isinstance(sandbox._zygote, sandbox.Zygote), "the root path did not use the zygote"
+    for record in (first, second):
+        out = _probe_out(record)
+        assert score(record) == 2, record
+        assert out["uid"] == sandbox.sandbox_uid() and out["euid"] == out["uid"], out
+        assert out["caps"] == 0 and out["nnp"] == "1", out
+        assert not out["exercises"], "the assignment sources are visible in the sandbox"
+        assert out["wrote:/tmp/ok"] and not out["wrote:/usr/pwned"] and not out[f"wrote:{ROOT / 'pwned'}"], out
+        assert not out["connected"], "the sandbox reached a port of this machine"
+        assert out["pids"][:1] == [1] and len(out["pids"]) <= 3, f"the sandbox sees other processes: {out['pids']}"
+    assert not _probe_out(second)["found"], "the second submission saw the first one's /tmp"
+    assert not _processes_with(marker), "the first submission's daemon outlived its sandbox"
+    assert not (ROOT / "pwned").exists()
+
+
 # --- hostile submissions ----------------------------------------------------------------
 def test_the_correct_submission_scores_full_marks_and_the_blank_zero():
     assert score(grade(CORRECT)) == 2
