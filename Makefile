@@ -84,12 +84,12 @@ tune: $(STAMP)
 	$(PY) -m course.labs tune $(LABS)
 
 accuracy: setup
-	$(PY) -m acts.accuracy
+	$(PY) -m course.accuracy
 
 # Benchmarks (acts vs torch native and scipy; CPU, or CUDA when present); writes
 # bench/results-<device>.json, which the chapter "Activations and the hardware" reads.
 bench: $(STAMP)
-	$(PY) -m acts.bench $(BENCH_ARGS)
+	$(PY) -m course.bench $(BENCH_ARGS)
 
 serve:
 	@test -d _build/html || { echo "No site yet: run 'make book' first."; exit 1; }

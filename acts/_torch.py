@@ -43,7 +43,7 @@ Design rules (shared with the numpy forms in :mod:`acts`, whose accuracy bar is 
   same order, bit for bit, while reusing their temporaries in place; they run whenever
   autograd is not recording (double backward keeps the reference forms). Under
   ``torch.compile`` (:func:`compiled`) every form becomes one fused forward and one fused
-  backward kernel; see the chapter "Activations and the hardware" and ``python -m acts.bench``.
+  backward kernel; see the chapter "Activations and the hardware" and ``python -m course.bench``.
 
 Public interface used by the registry (:mod:`acts._registry`):
 

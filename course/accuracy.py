@@ -1,6 +1,6 @@
 """Accuracy of the numpy forms against an independent high-precision oracle.
 
-Run ``python -m acts.accuracy`` for the report: for every activation, every dtype
+Run ``python -m course.accuracy`` for the report: for every activation, every dtype
 (float16, float32, float64) and both ``f`` and ``df``, the largest error in ulp,
 the input where it occurs and whether the standard is met everywhere.
 
@@ -995,7 +995,7 @@ def run(dtypes=DTYPES, labels=None, out=sys.stdout):
 
 
 def main(argv=None):
-    p = argparse.ArgumentParser(prog="python -m acts.accuracy", description=__doc__.split("\n")[0])
+    p = argparse.ArgumentParser(prog="python -m course.accuracy", description=__doc__.split("\n")[0])
     p.add_argument("names", nargs="*", help="activations (names or case labels); default all")
     p.add_argument("--dtype", action="append", choices=DTYPES, help="repeatable; default all three")
     args = p.parse_args(argv)

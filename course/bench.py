@@ -1,4 +1,4 @@
-r"""Benchmarks of the ``acts`` forms: ``python -m acts.bench`` (``make bench``).
+r"""Benchmarks of the ``acts`` forms: ``python -m course.bench`` (``make bench``).
 
 One run measures, side by side and on the same inputs:
 
@@ -1005,7 +1005,7 @@ def _start_precompile(cases, *, device: str, backend: str, seed: int):
     labels = ",".join(c.label for c in cases[1:] if c.differentiable)
     if not labels:
         return None
-    cmd = [sys.executable, "-m", "acts.bench", "--precompile", "--only", labels, "--backend", backend,
+    cmd = [sys.executable, "-m", "course.bench", "--precompile", "--only", labels, "--backend", backend,
            "--device", device]
     # One compiler thread, at low priority: it must not take the timing process's core.
     env = {**os.environ, "TORCHINDUCTOR_COMPILE_THREADS": "1"}
@@ -1077,7 +1077,7 @@ def run(*, device: str = "cpu", sizes=SIZES, only=None, compile: bool = True, ba
 
 
 def main(argv=None) -> int:
-    p = argparse.ArgumentParser(prog="python -m acts.bench", description=__doc__.split("\n\n")[0],
+    p = argparse.ArgumentParser(prog="python -m course.bench", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default=None, help="cpu or cuda (default: cuda if available, else cpu)")
     p.add_argument("--sizes", default=None, help="comma-separated element counts (default 1e3,1e5,1e7)")
@@ -1091,7 +1091,7 @@ def main(argv=None) -> int:
     p.add_argument("--no-numpy", action="store_true", help="skip the numpy comparison")
     p.add_argument("--out", default=None, help="results file (default bench/results-<device>.json; '-' = none)")
     p.add_argument("--no-precompile", action="store_true",
-                   help="do not compile ahead in a background process (see acts.bench.precompile)")
+                   help="do not compile ahead in a background process (see course.bench.precompile)")
     p.add_argument("--precompile", action="store_true", help=argparse.SUPPRESS)  # the background process
     a = p.parse_args(argv)
     import torch

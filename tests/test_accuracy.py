@@ -1,4 +1,4 @@
-"""Accuracy of the numpy forms against the mpmath oracle in :mod:`acts.accuracy`.
+"""Accuracy of the numpy forms against the mpmath oracle in :mod:`course.accuracy`.
 
 The standard (issue 3): |error| <= (4 + 2κ) ulp of the output dtype, κ = |x g'(x)/g(x)|
 the condition number of the evaluated function g (f for ``f``, f' for ``df``); where
@@ -6,7 +6,7 @@ the true value is subnormal or 0 an absolute error below the smallest normal is 
 Checked for every elementwise activation (f and df, float32 and float64) on a grid
 from 0 and ±1e-300 to the largest float, with the hard spots; ±inf must give the
 limits, nan gives nan, the kinks are exact, nothing warns. Vector activations are
-checked componentwise; maxout must be exact. ``python -m acts.accuracy`` prints the
+checked componentwise; maxout must be exact. ``python -m course.accuracy`` prints the
 same measurements as a table.
 """
 
@@ -18,7 +18,7 @@ import numpy as np
 import pytest
 
 import acts
-from acts import accuracy as A
+from course import accuracy as A
 
 M = A.M
 TESTED_DTYPES = ("float32", "float64")

@@ -1,4 +1,4 @@
-"""Smoke tests of the benchmark code (acts/bench.py): tiny sizes, one block, no timing claims.
+"""Smoke tests of the benchmark code (course/bench.py): tiny sizes, one block, no timing claims.
 
 The benchmark itself is ``make bench``; nothing here asserts a speed. These tests check that
 every case runs and computes the same thing as its reference, that the results have the shape
@@ -13,7 +13,7 @@ import pytest
 import torch
 
 import acts
-from acts import bench
+from course import bench
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
 

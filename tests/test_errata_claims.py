@@ -25,7 +25,7 @@ from scipy import integrate, optimize
 from torch import nn
 
 import acts
-from acts.bench import measure
+from course.bench import measure
 
 ROOT = Path(__file__).resolve().parents[1]
 ERRATA = ROOT / "chapters" / "errata.md"

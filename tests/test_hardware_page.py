@@ -22,7 +22,7 @@ IGNORE = "nbval-ignore-output"
 torch = pytest.importorskip("torch")
 
 import acts  # noqa: E402
-from acts import bench  # noqa: E402
+from course import bench  # noqa: E402
 
 
 def _cells(kind: str | None = None) -> list[dict]:

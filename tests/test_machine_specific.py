@@ -69,7 +69,7 @@ def half_table():
     assert len(committed) == 16, _stdout(cell)
     src = "".join(cell["source"])
     setup = src[: src.index("half = bench.half_precision_table(")]  # the cases, not the printing
-    ns = _run([{"source": "import torch\nimport torch.nn.functional as F\nfrom acts import bench\n"
+    ns = _run([{"source": "import torch\nimport torch.nn.functional as F\nfrom course import bench\n"
                           "torch.set_num_threads(1)\n" + setup}])
     fresh = {(r["label"], r["dtype"]): r for r in ns["bench"].half_precision_table(ns["half_cases"])}
     return committed, fresh
