@@ -673,7 +673,27 @@ def serve_question(chan_in: int, chan_out: int, namespace: dict, request: dict) 
         wire.send(chan_out, reply)
 
 
+#: keyctl's system call number (libc has no wrapper); where unknown, keyrings are left as they are
+_KEYCTL = {"x86_64": 250, "aarch64": 219}.get(os.uname().machine)
+
+
+def _fresh_keyrings() -> None:
+    """The kernel keeps a uid's keyrings from one process to the next: a key one submission
+    stored would reach the next one graded as the same uid. Empty the user keyrings, and swap
+    the session keyring inherited from the grader's login for an anonymous one."""
+    if _KEYCTL is None:
+        return
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    join_session, clear, user, user_session = 1, 7, -4, -5
+    libc.syscall(ctypes.c_long(_KEYCTL), ctypes.c_long(join_session), None)
+    for keyring in (user, user_session):
+        libc.syscall(ctypes.c_long(_KEYCTL), ctypes.c_long(clear), ctypes.c_long(keyring))
+
+
 def main(argv: list[str]) -> int:
+    _fresh_keyrings()
     chan_in, chan_out = int(argv[0]), int(argv[1])
     for fd in (chan_in, chan_out):
         os.set_inheritable(fd, False)  # programs the submission starts do not get the channel

@@ -28,6 +28,7 @@ and how to allow it; the grader then refuses to start unless the teacher asks fo
 
 from __future__ import annotations
 
+import atexit
 import importlib.util
 import json
 import os
@@ -135,7 +136,9 @@ def command(argv: list[str], *, as_root: bool | None = None, zygote: bool = Fals
     cmd = [bwrap, "--unshare-ipc", "--unshare-pid", "--unshare-net", "--unshare-uts", "--unshare-cgroup-try",
            "--die-with-parent", "--new-session"]
     if as_root:
-        cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] + (["--cap-add", "CAP_SYS_ADMIN"] if zygote else [])
+        cmd += ["--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        if zygote:  # to make its children's namespaces and mounts, and drop their bounding set
+            cmd += ["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP"]
     else:
         # --disable-userns: the sandbox cannot make user namespaces of its own (the kernel's
         # namespace code is attack surface; root's sandboxes are already without capabilities)
@@ -262,8 +265,8 @@ def kill_user(uid: int) -> list[int]:
         if not p.name.isdigit():
             continue
         try:
-            status = (p / "status").read_text()
-            if status.split("Uid:")[1].split()[0] == str(uid) and "\nState:\tZ" not in status:
+            status = (p / "status").read_text()  # its Name line is the process's to choose
+            if status.split("\nUid:")[1].split()[0] == str(uid) and "\nState:\tZ" not in status:
                 os.kill(int(p.name), signal.SIGKILL)
                 killed.append(int(p.name))
         except (OSError, IndexError, ValueError):
@@ -332,6 +335,8 @@ class Zygote:
             raise SandboxUnavailable(f"the zygote could not fork a sandbox: {reply.get('error', 'it ended')}")
 
     def close(self) -> None:
+        if self.owner != os.getpid():  # a forked copy of this process does not own the zygote
+            return
         self.control.close()
         _kill_bwrap(self.process)
         shutil.rmtree(self.workdir, ignore_errors=True)
@@ -353,13 +358,17 @@ def _forked() -> ForkedSandbox:
     try:
         for attempt in (1, 2):  # a zygote that died (killed, out of memory) is started again once
             if _zygote is None or not _zygote.alive():
+                if _zygote is not None:
+                    _zygote.close()
                 _zygote = Zygote()
+                atexit.register(_zygote.close)
             try:
                 _zygote.spawn(uid, [to_r, from_w, log])
                 break
             except (OSError, ValueError, SandboxUnavailable):
                 _zygote.close()
                 _zygote = None
+                kill_user(uid)  # a child the dead zygote may have started
                 if attempt == 2:
                     raise
     except BaseException:

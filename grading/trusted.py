@@ -76,6 +76,7 @@ def grade_cells(cells: list[tuple[int, str]], tests: dict[str, str], references:
             record["crash"] = _crash_reason(exc, box)
     finally:
         watchdog.cancel()
+        watchdog.join()  # a close() the watchdog began ends before the next submission can start
         record["log"] = _short(box.log_tail(4000), 4000)
         box.close()
     return record

@@ -12,11 +12,13 @@ itself a sandbox inside the zygote's before it runs :func:`grading.runner.main`:
 * a fresh ``/tmp`` (size-limited tmpfs) and ``/proc`` of its own; the rest is the zygote's file
   system, which bubblewrap built from read-only binds (see :func:`grading.sandbox.command`);
 * the submission's own uid (the grading worker's, as in the cold path), no supplementary
-  groups, no capabilities and ``no_new_privs``, set before the runner reads its first message.
+  groups, every capability set empty (bounding and inheritable too, securebits locked) and
+  ``no_new_privs``, set before the runner reads its first message; the zygote learns that the
+  child got there (or why not) on a pipe before it answers the grader.
 
 The zygote itself never runs submission code and holds nothing secret (it has imported
-libraries, nothing more); it keeps CAP_SYS_ADMIN, CAP_SETUID and CAP_SETGID inside its
-bubblewrap sandbox to build the children's. Requests on the control socket: one JSON object
+libraries, nothing more); of the capabilities bwrap leaves root it keeps ``KEPT_CAPS`` alone,
+what building the children's sandboxes takes. Requests on the control socket: one JSON object
 ``{"uid": n, "tmp_bytes": n}`` with three file descriptors (the runner's input, its output and
 its log); the reply is ``{"ok": true}`` or ``{"ok": false, "error": ...}``.
 """
@@ -26,6 +28,7 @@ from __future__ import annotations
 import ctypes
 import json
 import os
+import posix
 import signal
 import socket
 import sys
@@ -33,9 +36,19 @@ import sys
 CLONE_NEWNS, CLONE_NEWUTS, CLONE_NEWIPC = 0x00020000, 0x04000000, 0x08000000
 CLONE_NEWPID, CLONE_NEWNET = 0x20000000, 0x40000000
 MS_NOSUID, MS_NODEV, MS_NOEXEC, MS_REC, MS_PRIVATE = 0x2, 0x4, 0x8, 0x4000, 0x40000
-PR_SET_NO_NEW_PRIVS = 38
+MS_BIND, MS_REMOUNT, MS_RDONLY = 0x1000, 0x20, 0x1
+PR_SET_NO_NEW_PRIVS, PR_CAPBSET_DROP, PR_SET_SECUREBITS = 38, 24, 28
+# noroot on, no_setuid_fixup and keep_caps off (a uid change empties the capability sets), all locked
+SECURE_BITS = 0x1 | 0x2 | 0x8 | 0x20
+_LINUX_CAPABILITY_VERSION_3 = 0x20080522
+# what bwrap makes read-only in the /proc it mounts; the child's own /proc gets the same
+PROC_READ_ONLY = ("/proc/sys", "/proc/sysrq-trigger", "/proc/irq", "/proc/bus")
+_exit = posix._exit  # the runner replaces os._exit for the submission; the zygote's code keeps this one
 
 _libc = ctypes.CDLL(None, use_errno=True)
+
+#: the sandbox's read-only binds that lie below /tmp (set in main)
+BINDS_UNDER_TMP: list[str] = []
 
 # what the runner and the assignments import; each one is then a dictionary lookup in a child
 PREIMPORT = ("numpy", "torch", "torch.nn", "torch._dynamo", "scipy.special", "scipy.integrate",
@@ -65,30 +78,110 @@ def _close_other_fds(keep: set[int]) -> None:
                 pass
 
 
-def _sandboxed_child(uid: int, tmp_bytes: int, to_runner: int, from_runner: int, log: int) -> None:
-    """In the forked child: namespaces, mounts, the submission's user; then init and runner."""
+class _CapHeader(ctypes.Structure):
+    _fields_ = [("version", ctypes.c_uint32), ("pid", ctypes.c_int)]
+
+
+class _CapData(ctypes.Structure):
+    _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
+
+
+def _drop_inheritable_and_bounding() -> None:
+    """No capability left to regain: the inheritable set emptied, the bounding set dropped."""
+    header, data = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    _check(_libc.capget(ctypes.byref(header), data), "capget")
+    for d in data:
+        d.inheritable = 0
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+    cap = 0
+    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
+        cap += 1
+    if cap < 38:  # fewer than the kernel has had since 2013: something refused
+        _check(-1, f"dropping capability {cap} from the bounding set")
+
+
+#: what the zygote keeps (bwrap run as root leaves it every capability): CAP_SETGID, CAP_SETUID,
+#: CAP_SETPCAP (to empty a child's bounding set) and CAP_SYS_ADMIN (namespaces, mounts)
+KEPT_CAPS = (6, 7, 8, 21)
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+
+
+def _keep_only(caps: tuple[int, ...]) -> None:
+    """This process's capabilities cut down to ``caps``: bounding, permitted, effective and
+    inheritable sets; the ambient set emptied."""
+    cap = 0
+    while True:
+        if cap not in caps and _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
+            break
+        if cap in caps and _libc.prctl(23, cap, 0, 0, 0) < 0:  # PR_CAPBSET_READ: past the last one
+            break
+        cap += 1
+    _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clearing the ambient set")
+    mask = sum(1 << c for c in caps)
+    header, data = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
+    data[0].effective = data[0].permitted = mask
+    _check(_libc.capset(ctypes.byref(header), data), "capset")
+
+
+def _sandboxed_child(uid: int, tmp_bytes: int, to_runner: int, from_runner: int, log: int, ready: int) -> None:
+    """In the forked child: namespaces, mounts, the submission's user; then init and runner.
+    ``ready`` gets one line: "ok" once the submission's user is set, or why it could not be."""
     _check(_libc.unshare(CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWIPC | CLONE_NEWUTS), "unshare")
     init = os.fork()  # the first process of the new PID namespace
     if init:
+        for fd in (to_runner, from_runner, log, ready):  # the submission's ends are init's alone
+            os.close(fd)
         os.waitpid(init, 0)
-        os._exit(0)
-    signal.signal(signal.SIGINT, signal.SIG_DFL)  # init ignores what it has no handler for
-    _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here reaches the zygote
-    _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
-    _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
-    os.dup2(log, 1)
-    os.dup2(log, 2)
-    _close_other_fds({0, 1, 2, to_runner, from_runner})
-    os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)  # from root to another uid: every capability is gone
-    _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
-    os.chdir("/tmp")
+        _exit(0)
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_DFL)  # init ignores what it has no handler for
+        _mount(None, "/", None, MS_REC | MS_PRIVATE)  # nothing mounted here reaches the zygote
+        # the read-only binds below /tmp (a checkout there) are held by descriptor, then bound
+        # again on top of the fresh /tmp
+        held = [(path, os.open(path, os.O_PATH | os.O_DIRECTORY)) for path in BINDS_UNDER_TMP]
+        _mount("tmpfs", "/tmp", "tmpfs", MS_NOSUID | MS_NODEV, f"size={tmp_bytes},mode=1777")
+        os.umask(0o022)
+        for path, fd in held:
+            os.makedirs(path, exist_ok=True)
+            _mount(f"/proc/self/fd/{fd}", path, None, MS_BIND | MS_REC)
+            _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV)
+            os.close(fd)
+        _mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        for path in PROC_READ_ONLY:
+            if os.path.exists(path):
+                _mount(path, path, None, MS_BIND | MS_REC)
+                _mount(None, path, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV | MS_NOEXEC)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        _close_other_fds({0, 1, 2, to_runner, from_runner, ready})
+        _drop_inheritable_and_bounding()
+        _check(_libc.prctl(PR_SET_SECUREBITS, SECURE_BITS, 0, 0, 0), "securebits")
+        os.setgroups([])
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)  # from root to another uid: the permitted and effective sets empty
+        _check(_libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0), "no_new_privs")
+        os.chdir("/tmp")
+        import numpy
+
+        numpy.random.seed()  # numpy's global generator, seeded once in the zygote, as a cold start would have it
+    except BaseException as exc:
+        os.write(ready, f"{type(exc).__name__}: {exc}\n".encode())
+        _exit(70)
+    os.write(ready, b"ok\n")
+    os.close(ready)
     runner = os.fork()
     if runner == 0:
         from grading import runner as runner_module
 
-        os._exit(runner_module.main([str(to_runner), str(from_runner)]) or 0)
+        try:
+            code = runner_module.main([str(to_runner), str(from_runner)]) or 0
+        except BaseException:
+            import traceback
+
+            traceback.print_exc()
+            code = 1
+        sys.stdout.flush()
+        _exit(code)
     os.close(to_runner)
     os.close(from_runner)
     while True:  # reap orphans until the runner is gone; then the namespace ends with init
@@ -98,7 +191,7 @@ def _sandboxed_child(uid: int, tmp_bytes: int, to_runner: int, from_runner: int,
             break
         if pid == runner:
             break
-    os._exit(0)
+    _exit(0)
 
 
 def _spawn(control: socket.socket) -> bool:
@@ -114,18 +207,25 @@ def _spawn(control: socket.socket) -> bool:
         uid, tmp_bytes = int(request["uid"]), int(request["tmp_bytes"])
         if uid <= 0 or len(fds) != 3:
             raise ValueError(f"bad request {request!r} with {len(fds)} descriptors")
+        status_r, status_w = os.pipe()
         sys.stdout.flush()
         sys.stderr.flush()
         if os.fork() == 0:
             try:
                 signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # the zygote's reaper is not the child's
                 control.close()
-                _sandboxed_child(uid, tmp_bytes, *fds)
+                os.close(status_r)
+                _sandboxed_child(uid, tmp_bytes, *fds, status_w)
             except BaseException as exc:  # never back into the zygote's loop
                 try:
-                    os.write(fds[2], f"the sandbox could not start: {exc}\n".encode())
+                    os.write(status_w, f"{type(exc).__name__}: {exc}\n".encode())
                 finally:
-                    os._exit(70)
+                    _exit(70)
+        os.close(status_w)
+        with os.fdopen(status_r, "rb") as status:  # the child's line, or nothing if it died first
+            line = status.readline(600).decode("utf-8", "replace").strip()
+        if line != "ok":
+            raise OSError(f"the child could not make its sandbox: {line or 'it ended'}")
         reply = {"ok": True}
     except (ValueError, KeyError, TypeError, OSError) as exc:
         reply = {"ok": False, "error": f"{type(exc).__name__}: {exc}"}
@@ -152,9 +252,15 @@ def main(argv: list[str]) -> int:
 
     for name in PREIMPORT:
         importlib.import_module(name)
+    from pathlib import Path
+
+    from grading.sandbox import _python_paths
+
+    BINDS_UNDER_TMP[:] = [str(p) for p in _python_paths() if Path("/tmp") in p.parents]
     import torch
 
     torch.set_num_threads(1)
+    _keep_only(KEPT_CAPS)
     signal.signal(signal.SIGCHLD, _reap)
     control.send(json.dumps({"ready": True}).encode())
     while _spawn(control):

@@ -217,7 +217,9 @@ def test_the_sandbox_is_a_stranger_with_no_network_and_read_only_files(tmp_path)
 def _probe_cell(port: int, extra: str = "") -> str:
     argv = ["probe", str(ROOT / "exercises"), str(ROOT / "pwned"), str(port)]
     return (f"import sys\nsys.argv = {argv!r}\n" + PROBE.replace("print(json.dumps(out))", "")
-            + "out['nnp'] = [l for l in open('/proc/self/status') if l.startswith('NoNewPrivs')][0].split()[1]\n"
+            + "status = dict((l.split(':', 1)[0], l.split(':', 1)[1].strip()) for l in open('/proc/self/status') if ':' in l)\n"
+            + "out.update(nnp=status['NoNewPrivs'], bounding=int(status['CapBnd'], 16), "
+              "inheritable=int(status['CapInh'], 16))\n"
             + extra + "print('PROBE', json.dumps(out), flush=True)\n")
 
 
@@ -238,9 +240,12 @@ def test_sandboxes_forked_from_the_zygote_are_strangers_and_never_meet():
     listener.listen()
     port = listener.getsockname()[1]
     marker = f"daemon-{uuid.uuid4().hex}"
+    keys = "import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\nL = ctypes.c_long\n"
     leave = ("open('/tmp/left-by-the-first', 'w').write('x')\nimport subprocess\n"
-             f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &)'])\nimport time; time.sleep(0.5)\n")
-    look = "out['found'] = os.path.exists('/tmp/left-by-the-first')\n"
+             f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &)'])\nimport time; time.sleep(0.5)\n"
+             + keys + f"out['key'] = libc.syscall(L(248), b'user', b'{marker}', b'secret', L(6), L(-4))\n")
+    look = ("out['found'] = os.path.exists('/tmp/left-by-the-first')\n" + keys
+            + f"out['key'] = libc.syscall(L(250), L(10), L(-4), b'user', b'{marker}', L(0))\n")
     try:
         first = grade(_probe_cell(port, leave), CORRECT)
         second = grade(_probe_cell(port, look), CORRECT)
@@ -251,14 +256,35 @@ def test_sandboxes_forked_from_the_zygote_are_strangers_and_never_meet():
         out = _probe_out(record)
         assert score(record) == 2, record
         assert out["uid"] == sandbox.sandbox_uid() and out["euid"] == out["uid"], out
-        assert out["caps"] == 0 and out["nnp"] == "1", out
+        assert out["caps"] == 0 and out["nnp"] == "1" and out["bounding"] == 0 and out["inheritable"] == 0, out
         assert not out["exercises"], "the assignment sources are visible in the sandbox"
         assert out["wrote:/tmp/ok"] and not out["wrote:/usr/pwned"] and not out[f"wrote:{ROOT / 'pwned'}"], out
         assert not out["connected"], "the sandbox reached a port of this machine"
         assert out["pids"][:1] == [1] and len(out["pids"]) <= 3, f"the sandbox sees other processes: {out['pids']}"
     assert not _probe_out(second)["found"], "the second submission saw the first one's /tmp"
+    if os.uname().machine == "x86_64":  # add_key and keyctl by their x86-64 numbers
+        assert _probe_out(first)["key"] > 0, "the first submission could not store a key"
+        assert _probe_out(second)["key"] == -1, "the second submission found the first one's key"
     assert not _processes_with(marker), "the first submission's daemon outlived its sandbox"
     assert not (ROOT / "pwned").exists()
+    from grading import zygote
+
+    status = (Path("/proc") / str(_zygote_pid()) / "status").read_text()
+    caps = {line.split(":")[0]: int(line.split()[1], 16) for line in status.splitlines() if line.startswith("Cap")}
+    kept = sum(1 << c for c in zygote.KEPT_CAPS)
+    assert caps == {"CapInh": 0, "CapPrm": kept, "CapEff": kept, "CapBnd": kept, "CapAmb": 0}, caps
+
+
+def _zygote_pid() -> int:
+    """The zygote's Python (not the bwrap processes around it, whose command lines name it too)."""
+    for p in Path("/proc").iterdir():
+        try:
+            argv = (p / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if argv[:3] == [sandbox.python().encode(), b"-m", b"grading.zygote"]:
+            return int(p.name)
+    raise AssertionError("no zygote process found")
 
 
 # --- hostile submissions ----------------------------------------------------------------
