@@ -13,7 +13,7 @@ that the book shows (``exercises/student/``).
 ``grade`` grades every submission in a folder and writes ``grades.csv`` and one feedback file
 per submission. Student code and the grade never share a process: each submission runs in a
 sandbox (:mod:`grading.sandbox`: bubblewrap, its own unprivileged user, no network, read-only
-files, limits) under :mod:`grading.runner`; the tests, hidden cases included, run in the grader's
+files, limits; as root, forked from a warm :mod:`grading.zygote`) under :mod:`grading.runner`; the tests, hidden cases included, run in the grader's
 worker processes (:mod:`grading.trusted`), which call the submission's functions through a
 channel that carries only data (:mod:`grading.wire`, :mod:`grading.remote`). See
 ``exercises/teacher_guide.md`` ("What is isolated").
