@@ -125,7 +125,7 @@ def test_hard_points(label, which, x, approx, dtype):
 
 def test_torch_native_softplus_is_off_at_its_threshold():
     """The oracle sees what the issue says: torch's threshold=20 costs ~6e5 ulp."""
-    torch = pytest.importorskip("torch")
+    import torch
     x = 20.0000001
     got = torch.nn.functional.softplus(torch.tensor([x], dtype=torch.float64)).item()
     err, bound, ok, _ = A.score(got, A.CASES_BY_LABEL["softplus"].ref(A.mpf(x)).v, 1.0, "float64")
@@ -136,7 +136,7 @@ def test_torch_native_softplus_is_off_at_its_threshold():
 
 # --- kinks: torch autograd's convention ------------------------------------------------------
 def _torch_grad(fn, x):
-    torch = pytest.importorskip("torch")
+    import torch
     t = torch.tensor([x], dtype=torch.float64, requires_grad=True)
     fn(t).sum().backward()
     return t.grad.item()
@@ -162,7 +162,6 @@ def _torch_kinks():
 
 
 def test_kinks_equal_torch_autograd():
-    pytest.importorskip("torch")
     bad = []
     for name, kw, fn, points in _torch_kinks():
         for x in points:

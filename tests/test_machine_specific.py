@@ -62,7 +62,6 @@ def _committed_half_table(cell: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def half_table():
-    pytest.importorskip("torch")
     cell = _cell(HARDWARE, "bench.half_precision_table(")
     assert IGNORE in cell["metadata"].get("tags", []), "the cell is machine-specific: tag it nbval-ignore-output"
     committed = _committed_half_table(cell)
@@ -138,7 +137,6 @@ def test_hardware_roofline_reading_holds_on_this_machine():
     # copy in cache 0.17 - 0.35 of its time from memory (0.62 once under load); fractions of
     # the roof 0.06 - 1.03; far below the roof (< 0.35) in-cache / copy 1.2 - 16, on it
     # (>= 0.9) 0.18 - 0.85. Under load the whole reading is measured again (up to 3 times).
-    pytest.importorskip("torch")
     measure = _cell(HARDWARE, "peak = matmul_flop_per_s()")
     assert IGNORE in measure["metadata"].get("tags", []), "timings: tag the cell nbval-ignore-output"
     committed = {m[1] for line in _stdout(measure).splitlines() if (m := _ROOF_ROW.match(line.strip()))}
@@ -181,8 +179,6 @@ _ACC = re.compile(r"^\s*(\w+): mean ([\d.]+), 95% CI \[([\d.]+), ([\d.]+)\]; see
 
 @pytest.fixture(scope="module")
 def ex08_runs():
-    pytest.importorskip("torch")
-    pytest.importorskip("sklearn")
     q3, q4 = _cell(EX08, "results = {name: [train_and_score("), _cell(EX08, "deficit = {name: ci95(")
     for cell in (q3, q4):
         assert IGNORE in cell["metadata"].get("tags", []), "the cell is machine-specific: tag it nbval-ignore-output"

@@ -48,8 +48,6 @@ def _cell(marker: str) -> dict:
 def page():
     """The namespace of the page's timing set-up: its imports, then the cell that defines the
     timed forms and ``median_seconds``."""
-    pytest.importorskip("torch")
-    pytest.importorskip("scipy")
     first = "".join(_code_cells()[0]["source"]).splitlines()
     imports = "\n".join(line for line in first if line.startswith(("import ", "from ")))
     setup = "".join(_cell("def median_seconds(")["source"])

@@ -23,7 +23,6 @@ SETTINGS = {"sigmoid": 1.0, "tanh": 1.0, "relu": 2.0, "selu": 1.0}   # activatio
 
 @pytest.fixture(scope="module")
 def backward_signal():
-    pytest.importorskip("torch")
     nb = json.loads(PAGE.read_text(encoding="utf-8"))
     code = ["".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code"]
     (cell,) = [c for c in code if "def backward_signal(" in c]
