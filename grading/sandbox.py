@@ -249,10 +249,15 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+def _exited(status: str) -> bool:
+    """Whether the process of this ``/proc/PID/status`` text is a zombie: exited, not yet reaped."""
+    return "\nState:\tZ" in status
+
+
 def _alive(pid: int) -> bool:
-    """Whether ``pid`` exists and has not yet exited (a zombie has)."""
+    """Whether ``pid`` exists and has not yet exited."""
     try:
-        return "\nState:\tZ" not in Path(f"/proc/{pid}/status").read_text()
+        return not _exited(Path(f"/proc/{pid}/status").read_text())
     except OSError:
         return False
 
@@ -266,7 +271,7 @@ def kill_user(uid: int) -> list[int]:
             continue
         try:
             status = (p / "status").read_text()  # its Name line is the process's to choose
-            if status.split("\nUid:")[1].split()[0] == str(uid) and "\nState:\tZ" not in status:
+            if status.split("\nUid:")[1].split()[0] == str(uid) and not _exited(status):
                 os.kill(int(p.name), signal.SIGKILL)
                 killed.append(int(p.name))
         except (OSError, IndexError, ValueError):

@@ -86,40 +86,24 @@ class _CapData(ctypes.Structure):
     _fields_ = [("effective", ctypes.c_uint32), ("permitted", ctypes.c_uint32), ("inheritable", ctypes.c_uint32)]
 
 
-def _drop_inheritable_and_bounding() -> None:
-    """No capability left to regain: the inheritable set emptied, the bounding set dropped."""
-    header, data = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
-    _check(_libc.capget(ctypes.byref(header), data), "capget")
-    for d in data:
-        d.inheritable = 0
-    _check(_libc.capset(ctypes.byref(header), data), "capset")
-    cap = 0
-    while _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == 0:
-        cap += 1
-    if cap < 38:  # fewer than the kernel has had since 2013: something refused
-        _check(-1, f"dropping capability {cap} from the bounding set")
-
-
 #: what the zygote keeps (bwrap run as root leaves it every capability): CAP_SETGID, CAP_SETUID,
 #: CAP_SETPCAP (to empty a child's bounding set) and CAP_SYS_ADMIN (namespaces, mounts)
-KEPT_CAPS = (6, 7, 8, 21)
-PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL = 47, 4
+CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_ADMIN = 6, 7, 8, 21
+KEPT_CAPS = (CAP_SETGID, CAP_SETUID, CAP_SETPCAP, CAP_SYS_ADMIN)
+PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, PR_CAPBSET_READ = 47, 4, 23
 
 
-def _keep_only(caps: tuple[int, ...]) -> None:
-    """This process's capabilities cut down to ``caps``: bounding, permitted, effective and
-    inheritable sets; the ambient set emptied."""
+def _cut_caps(bounding: tuple[int, ...], keep: tuple[int, ...]) -> None:
+    """Drop from the bounding set every capability but ``bounding``, empty the ambient and
+    inheritable sets, and leave ``keep`` alone in the permitted and effective ones."""
     cap = 0
-    while True:
-        if cap not in caps and _libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0:
-            break
-        if cap in caps and _libc.prctl(23, cap, 0, 0, 0) < 0:  # PR_CAPBSET_READ: past the last one
-            break
+    while _libc.prctl(PR_CAPBSET_READ, cap, 0, 0, 0) >= 0:  # -1 past the kernel's last one
+        if cap not in bounding:
+            _check(_libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0), f"dropping capability {cap} from the bounding set")
         cap += 1
     _check(_libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0), "clearing the ambient set")
-    mask = sum(1 << c for c in caps)
     header, data = _CapHeader(_LINUX_CAPABILITY_VERSION_3, 0), (_CapData * 2)()
-    data[0].effective = data[0].permitted = mask
+    data[0].effective = data[0].permitted = sum(1 << c for c in keep)
     _check(_libc.capset(ctypes.byref(header), data), "capset")
 
 
@@ -154,8 +138,8 @@ def _sandboxed_child(uid: int, tmp_bytes: int, to_runner: int, from_runner: int,
         os.dup2(log, 1)
         os.dup2(log, 2)
         _close_other_fds({0, 1, 2, to_runner, from_runner, ready})
-        _drop_inheritable_and_bounding()
         _check(_libc.prctl(PR_SET_SECUREBITS, SECURE_BITS, 0, 0, 0), "securebits")
+        _cut_caps(bounding=(), keep=(CAP_SETGID, CAP_SETUID))  # what switching user still takes
         os.setgroups([])
         os.setresgid(uid, uid, uid)
         os.setresuid(uid, uid, uid)  # from root to another uid: the permitted and effective sets empty
@@ -260,7 +244,7 @@ def main(argv: list[str]) -> int:
     import torch
 
     torch.set_num_threads(1)
-    _keep_only(KEPT_CAPS)
+    _cut_caps(bounding=KEPT_CAPS, keep=KEPT_CAPS)
     signal.signal(signal.SIGCHLD, _reap)
     control.send(json.dumps({"ready": True}).encode())
     while _spawn(control):

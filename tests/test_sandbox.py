@@ -338,21 +338,28 @@ def test_the_hidden_test_is_nowhere_in_the_sandbox():
     assert score(record) == 0
 
 
+def _escape_attempt(marker: str, outside: list[Path], answer: str) -> str:
+    """A cell that writes to ``outside``, leaves two detached daemons whose command lines hold
+    ``marker``, forks until the process limit stops it, then defines ``square`` returning
+    ``answer``."""
+    return ("import os, subprocess\n"
+            f"for p in {[str(p) for p in outside]!r}:\n"
+            "    try: open(p, 'w').write('x')\n    except OSError: pass\n"
+            f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &) ; (nohup sleep 301 {marker} &)'])\n"
+            "kids = 0\n"
+            "try:\n"
+            "    for _ in range(1000):\n"
+            "        if os.fork() == 0:\n"
+            "            import time; time.sleep(300); os._exit(0)\n"
+            "        kids += 1\n"
+            "except OSError as e: print('fork stopped after', kids, e)\n"
+            f"def square(x):\n    return {answer}\n")
+
+
 def test_writes_network_processes_and_daemons_leave_nothing_behind(tmp_path):
     marker = f"daemon-{uuid.uuid4().hex}"
     outside = [ROOT / f"written-{marker}", Path.home() / f"written-{marker}", tmp_path / "written"]
-    attack = ("import os, socket, subprocess\n"
-              f"for p in {[str(p) for p in outside]!r}:\n"
-              "    try: open(p, 'w').write('x')\n    except OSError as e: print('no write', p)\n"
-              f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &) ; (nohup sleep 301 {marker} &)'])\n"
-              "kids = 0\n"
-              "try:\n"
-              "    for _ in range(1000):\n"
-              "        if os.fork() == 0:\n"
-              "            import time; time.sleep(300); os._exit(0)\n"
-              "        kids += 1\n"
-              "except OSError as e: print('fork stopped after', kids, e)\n"
-              "def square(x):\n    return x * x\n")
+    attack = _escape_attempt(marker, outside, answer="x * x")
     record = grade(attack)
     assert "fork stopped after" in record["log"], record["log"][-1000:]
     assert all(not p.exists() for p in outside)
@@ -410,18 +417,7 @@ def test_a_teacher_who_is_not_root_gets_the_same_sandbox():
     os.chown(home, teacher, teacher)
     marker = f"daemon-{uuid.uuid4().hex}"
     outside = [ROOT / f"written-{marker}", home / f"written-{marker}"]
-    attack = ("import os, subprocess\n"
-              f"for p in {[str(p) for p in outside]!r}:\n"
-              "    try: open(p, 'w').write('x')\n    except OSError: pass\n"
-              f"subprocess.Popen(['sh', '-c', '(setsid sleep 300 {marker} &) ; (nohup sleep 301 {marker} &)'])\n"
-              "kids = 0\n"
-              "try:\n"
-              "    for _ in range(1000):\n"
-              "        if os.fork() == 0:\n"
-              "            import time; time.sleep(300); os._exit(0)\n"
-              "        kids += 1\n"
-              "except OSError as e: print('fork stopped after', kids, e)\n"
-              "def square(x):\n    return 0\n")
+    attack = _escape_attempt(marker, outside, answer="0")
     cells = {"correct": CORRECT, "blank": "import numpy as np\n", "attack": attack,
              **{name: FORGERIES[name] for name in ("forged comparisons", "forged otter", "a reference shortcut")}}
     listener = socket.socket()
