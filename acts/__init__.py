@@ -13,7 +13,7 @@ Every activation has a LaTeX ``formula`` and ``derivative``, numpy forms ``f`` /
 ``props`` and the ``paper`` that introduced it.
 """
 
-from . import _catalog  # noqa: F401  (registers every activation)
+from . import functions  # noqa: F401  (registers every activation)
 from ._registry import Activation, get, names
 from .properties import table as _table
 

@@ -1,18 +1,17 @@
 """The registry: one :class:`Activation` per function, looked up by name.
 
-An :class:`Activation` bundles the math (LaTeX formula and derivative), the
-numpy forms, the torch forms (imported lazily, so ``import acts`` needs no
-torch), the citation and the computed properties. Inputs and parameters are
-validated here, once, so the forms in ``_numpy`` and ``_torch`` can assume
-clean data.
+An :class:`Activation` is made from a spec (:mod:`acts.kinds`, one per activation in
+``acts/functions/``): the math (LaTeX formula and derivative), the numpy forms, the torch
+forms (imported lazily, so ``import acts`` needs no torch), the citation and the computed
+properties. Inputs and parameters are validated here, once, so the forms in the specs can
+assume clean data.
 """
 
 from __future__ import annotations
 
 import difflib
-import numbers
 from types import MappingProxyType
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 
@@ -56,92 +55,6 @@ def _finish(y: np.ndarray, out_dtype: np.dtype, scalar: bool):
     return y[()] if scalar else y
 
 
-# --- parameter checks ---------------------------------------------------------------
-def real(*, positive=False, nonnegative=False, array=False):
-    """A finite real parameter (optionally > 0 or >= 0, optionally an array).
-
-    A torch tensor (PReLU's learnable weight, Dice's α) is checked with torch ops
-    and passed through unchanged, so it keeps its device and its gradient.
-    """
-
-    def check(name, value):
-        if isinstance(value, bool) or not (isinstance(value, numbers.Real) or (array and _real_array(value))):
-            kind = "a real number" + (" or an array of real numbers" if array else "")
-            raise TypeError(f"parameter {name} must be {kind}; got {value!r}.")
-        if _is_tensor(value):
-            v, ok = value, lambda cond: bool(cond.all())
-            finite, pos, nonneg = value.isfinite(), value.detach() > 0, value.detach() >= 0
-        else:
-            v = np.asarray(value, dtype=np.float64) if not isinstance(value, numbers.Real) else float(value)
-            ok = lambda cond: bool(np.all(cond))  # noqa: E731
-            finite, pos, nonneg = np.isfinite(v), np.asarray(v) > 0, np.asarray(v) >= 0
-        if not ok(finite):
-            raise ValueError(f"parameter {name} must be finite; got {value!r}.")
-        if positive and not ok(pos):
-            raise ValueError(f"parameter {name} must be > 0; got {value!r}.")
-        if nonnegative and not ok(nonneg):
-            raise ValueError(f"parameter {name} must be >= 0; got {value!r}.")
-        return v
-
-    return check
-
-
-def _is_tensor(value):
-    return type(value).__module__.split(".")[0] == "torch"
-
-
-def _real_array(value):
-    if _is_tensor(value):
-        return value.dtype.is_floating_point
-    arr = np.asarray(value) if isinstance(value, (list, tuple, np.ndarray)) else None
-    return arr is not None and arr.dtype.kind in "iuf"
-
-
-def choice(*options):
-    def check(name, value):
-        if value not in options:
-            raise ValueError(f"parameter {name} must be one of {', '.join(map(repr, options))}; got {value!r}.")
-        return value
-
-    return check
-
-
-def integer(*, minimum):
-    def check(name, value):
-        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-            raise TypeError(f"parameter {name} must be an int; got {value!r}.")
-        if value < minimum:
-            raise ValueError(f"parameter {name} must be >= {minimum}; got {value}.")
-        return int(value)
-
-    return check
-
-
-def boolean(name, value):
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"parameter {name} must be True or False; got {value!r}.")
-    return bool(value)
-
-
-def rng_or_none(name, value):
-    """None, a seed, a numpy Generator, or (torch forms) a torch.Generator."""
-    ok = value is None or isinstance(value, (numbers.Integral, np.random.Generator))
-    ok = ok or type(value).__module__.split(".")[0] == "torch"
-    if not ok or isinstance(value, bool):
-        raise TypeError(f"parameter {name} must be None, an int seed, a numpy Generator "
-                        f"(np.random.default_rng(seed)) or a torch.Generator; got {value!r}.")
-    return value
-
-
-def optional_real_array(*, nonnegative=False):
-    inner = real(nonnegative=nonnegative, array=True)
-
-    def check(name, value):
-        return None if value is None else inner(name, value)
-
-    return check
-
-
 # --- the Activation ---------------------------------------------------------------------
 class Activation:
     """One activation function: math, numpy and torch forms, properties, citation.
@@ -153,24 +66,19 @@ class Activation:
     feature), and the lazily computed ``props``.
     """
 
-    def __init__(self, name, *, family, formula, derivative, f, df=None, jvp=None,
-                 params=None, checks=None, relation=None, aliases=(), paper=None,
-                 description="", convention="", section=None, torch_name=None, learnable=0):
-        self.name = name
-        self.aliases = tuple(aliases)
-        self.family = family
-        self.formula = formula
-        self.derivative = derivative
-        self.description = description
-        self.convention = convention
-        self.learnable = int(learnable)  # learnable parameters per feature of the module form
-        self.paper = MappingProxyType(dict(paper)) if paper else None
-        self.params = MappingProxyType(dict(params or {}))
-        self.elementwise = jvp is None
-        self._f, self._df, self._jvp = f, df, jvp
-        self._checks = dict(checks or {})
-        self._relation = relation  # cross-parameter check, raises ValueError
-        self._section = section
+    def __init__(self, spec):
+        self.spec = spec
+        self.name = spec.name
+        self.aliases = tuple(spec.aliases)
+        self.family = spec.family
+        self.formula = spec.formula
+        self.derivative = spec.derivative
+        self.description = spec.description
+        self.convention = spec.convention
+        self.learnable = int(spec.learnable)  # learnable parameters per feature of the module form
+        self.paper = MappingProxyType(dict(spec.paper)) if spec.paper else None
+        self.params = MappingProxyType({k: v.default for k, v in spec.params.items()})
+        self.elementwise = spec.elementwise
         self._props = None
         self.__doc__ = self._doc()
 
@@ -198,9 +106,8 @@ class Activation:
             raise TypeError(f"{self.name}: unknown parameter(s) {', '.join(unknown)}; accepted: {accepted}.")
         merged = {**self.params, **given}
         for key, value in given.items():
-            merged[key] = self._checks[key](key, value)
-        if self._relation is not None:
-            self._relation(merged)
+            merged[key] = self.spec.params[key].check(key, value)
+        self.spec.relation(merged)
         return merged
 
     # numpy forms --------------------------------------------------------------
@@ -210,22 +117,18 @@ class Activation:
         x64, dtype = as_float_array(x, f"{self.name}.f")
         self._check_shape(x64, p)
         with np.errstate(over="ignore", under="ignore"):
-            y = self._f(x64, **p)
+            y = self.spec.f(x64, **p)
         return _finish(y, dtype, x64.ndim == 0 and np.ndim(y) == 0)
 
     def df(self, x, **params):
         """Numpy elementwise derivative f'(x), with the kink convention in ``convention``."""
-        if self._df is None:
-            raise TypeError(f"{self.name} is not elementwise, so it has no elementwise derivative: "
-                            f"use acts.get({self.name!r}).jacobian(x) for a 1-D x, .jvp(x, v), or the torch form.")
         p = self._params(params)
-        if self.name == "dice" and p["mean"] is None:
-            raise TypeError("dice with batch statistics (mean=None, var=None) is not elementwise: every output "
-                            "depends on the whole batch. Pass mean= and var= (running statistics, eval mode) "
-                            "for the elementwise derivative, or use the torch form with autograd.")
+        why = self.spec.df_unavailable(p)
+        if why:
+            raise TypeError(why)
         x64, dtype = as_float_array(x, f"{self.name}.df")
         with np.errstate(over="ignore", under="ignore"):
-            y = self._df(x64, **p)
+            y = self.spec.df(x64, **p)
         return _finish(y, dtype, x64.ndim == 0)
 
     def jvp(self, x, v, **params):
@@ -237,7 +140,7 @@ class Activation:
             raise ValueError(f"{self.name}.jvp: v must have x's shape {x64.shape}; got {v64.shape}.")
         self._check_shape(x64, p)
         with np.errstate(over="ignore", under="ignore"):
-            y = self._df(x64, **p) * v64 if self._jvp is None else self._jvp(x64, v64, **p)
+            y = self.spec.jvp(x64, v64, **p)
         return _finish(y, dtype, False)
 
     def jacobian(self, x, **params):
@@ -254,36 +157,21 @@ class Activation:
         return _finish(jac, dtype, False)
 
     def _check_shape(self, x, p):
-        if "axis" not in p or self.name == "dice" and p["mean"] is not None:
-            return
-        axis = p["axis"]
-        if x.ndim == 0:
-            if self.name in ("softmax", "softmin", "log_softmax"):
-                return
-            raise ValueError(f"{self.name} needs an array with at least one axis; got a scalar.")
-        if not -x.ndim <= axis < x.ndim:
-            raise ValueError(f"{self.name}: axis={axis} is out of range for an array with {x.ndim} dimension(s).")
-        size = x.shape[axis]
-        if self.name == "maxout" and size % p["k"]:
-            raise ValueError(f"maxout: the size of axis {axis} ({size}) must be divisible by k={p['k']}; "
-                             "reshape x or choose a k that divides it.")
-        if self.name in ("glu", "swiglu", "geglu") and size % 2:
-            raise ValueError(f"{self.name}: the size of axis {axis} ({size}) must be even (it is split "
-                             "into halves a, b).")
+        self.spec.check_shape(x.shape, p)
 
     # torch forms ------------------------------------------------------------------
     def torch(self, x, **params):
         """Torch form: autograd-capable, on x's device; float16/bfloat16 accepted."""
-        from . import _torch
-
         import torch
+
+        from . import nn
 
         if not isinstance(x, torch.Tensor):
             raise TypeError(f"{self.name}.torch expects a torch.Tensor; got {type(x).__name__}. "
                             "Use torch.as_tensor(x), or a.f(x) for numpy input.")
         if not x.is_floating_point():
             raise TypeError(f"{self.name}.torch expects a floating-point tensor; got {x.dtype}. Use x.float().")
-        return _torch.FUNCTIONS[self.name](x, **self._params(params))
+        return nn.RUNNERS[self.name](x, **self._params(params))
 
     def torch_compiled(self, backend: str = "inductor", **params):
         """The ``torch.compile``\\ d torch form with fixed ``params`` (validated here).
@@ -293,20 +181,20 @@ class Activation:
         :meth:`torch`; forward+backward run as fused kernels, saving only the input.
         Example: ``a = acts.get("gelu").torch_compiled(approximate="tanh"); y = a(x)``.
         """
-        from . import _torch
+        from . import nn
 
-        return _torch.compiled(self.name, backend=backend, **self._params(params))
+        return nn.compiled(self.name, backend=backend, **self._params(params))
 
     def module(self, **kwargs):
         """A torch.nn.Module (learnable parameters where the paper has them)."""
-        from . import _torch
+        from . import nn
 
         own = {k: v for k, v in kwargs.items() if k in self.params}
         rest = {k: v for k, v in kwargs.items() if k not in self.params}
         checked = self._params(own)  # validates values and cross-parameter rules
         # The module keeps its own defaults (equal to self.params) and rejects what it
         # does not take (e.g. Dice keeps running statistics instead of mean=/var=).
-        return _torch.MODULES[self.name](**{k: checked[k] for k in own}, **rest)
+        return nn.MODULES[self.name](**{k: checked[k] for k in own}, **rest)
 
     # properties -------------------------------------------------------------------------
     @property
@@ -320,9 +208,7 @@ class Activation:
 
     def section(self):
         """(g, g') on scalars: f itself when elementwise, else a documented 1-D section."""
-        if self._section is None:
-            return (lambda t: self.f(t)), (lambda t: self.df(t))
-        return self._section(self)
+        return self.spec.section(self)
 
 
 def register(act: Activation) -> Activation:
@@ -361,6 +247,4 @@ def names(*, aliases: bool = False) -> list[str]:
 def all_activations() -> list[Activation]:
     return [_REGISTRY[n] for n in names()]
 
-
-Checker = Callable[[str, Any], Any]
 __all__ = ["Activation", "register", "get", "names", "all_activations", "as_float_array"]

@@ -186,16 +186,8 @@ def compute(act) -> dict:
         "identity_near_0": bool(f0 == 0 and abs(left_slope - 1) < 1e-3 and abs(right_slope - 1) < 1e-3),
         "learnable_parameters": act.learnable,
         "inputs_per_output": _width_factor(act),
-        "section": None if act.elementwise and act.name != "dice" else _SECTION_TEXT.get(act.family),
+        "section": act.spec.section_text or None,
     }
-
-
-_SECTION_TEXT = {
-    "normalising": "t ↦ f([t, 0])₀",
-    "maxout": "t ↦ f([t, 0])₀ (k = 2)",
-    "gated linear unit": "t ↦ f([1, t]): the gate, with the linear half a = 1",
-    "adaptive gate": "eval mode, mean 0, variance 1",
-}
 
 
 def table(activations) -> list[dict]:

@@ -217,10 +217,10 @@ def _compiled_native(case: TorchCase, backend: str) -> Callable:
 
 
 def _compiled_acts(case: TorchCase, backend: str) -> Callable:
-    """The compiled ``acts`` form of a case (the public path, ``acts._torch.compiled``)."""
+    """The compiled ``acts`` form of a case (the public path, ``acts.nn.compiled``)."""
     import torch
 
-    from acts._torch import compiled
+    from acts.nn import compiled
 
     if case.label == "bias+gelu":  # the whole x + b → GELU region is compiled (fusion)
         return torch.compile(case.acts_fn, backend=backend, dynamic=True)

@@ -250,17 +250,26 @@ class _TrippedProps:
     get = keys = values = items = __iter__ = __len__ = __contains__ = lambda self, *a: self._wire()
 
 
+#: the numpy forms a spec may write itself (what a question blocks besides the public forms)
+_SPEC_FORMS = ("f", "df", "jvp", "product")
+
+
+def _own_forms(spec) -> list:
+    """The numpy forms written in the spec's own class body (not its kind's generic ones)."""
+    forms = (getattr(vars(spec).get(attr), "__func__", None) for attr in _SPEC_FORMS)
+    return [fn for fn in forms if callable(fn)]
+
+
 def _acts_code_owners() -> dict[object, set[str]]:
     """For each code object behind an acts form, the activations it belongs to (a code shared by
     several, e.g. a generic wrapper, is no evidence of any one of them)."""
     import acts
-    from acts import _torch
+    from acts import nn
 
     owners: dict[object, set[str]] = {}
     for name in acts.names():
         a = acts.get(name)
-        funcs = [getattr(a, attr, None) for attr in ("_f", "_df", "_jvp")]
-        funcs += [_torch.FUNCTIONS.get(name), getattr(_torch.MODULES.get(name), "forward", None)]
+        funcs = _own_forms(a.spec) + [nn.FUNCTIONS.get(name), getattr(nn.MODULES.get(name), "forward", None)]
         for fn in funcs:
             code = getattr(fn, "__code__", None)
             if code is not None:
@@ -273,18 +282,21 @@ def _targets(spec: str) -> list[tuple[object, str, object]]:
     found = []
     if spec.startswith("acts:"):
         import acts
-        from acts import _torch
+        from acts import nn
 
         name = spec[5:]
         a = acts.get(name)
-        for attr in ("f", "df", "torch", "module", "jacobian", "jvp", "torch_compiled", "_f", "_df", "_jvp"):
+        for attr in ("f", "df", "torch", "module", "jacobian", "jvp", "torch_compiled"):
             if callable(getattr(a, attr, None)):
                 found.append((a, attr, getattr(a, attr)))
-        for table in (_torch.FUNCTIONS, _torch.MODULES):
+        for attr in _SPEC_FORMS:
+            if attr in vars(a.spec):
+                found.append((a.spec, attr, getattr(a.spec, attr)))
+        tables = (nn.FUNCTIONS, nn.RUNNERS, nn.MODULES)
+        for table in tables:
             if a.name in table:
                 found.append((table, a.name, table[a.name]))
-        raw = [getattr(a, attr) for attr in ("_f", "_df", "_jvp") if callable(getattr(a, attr, None))]
-        raw += [_torch.FUNCTIONS.get(a.name), _torch.MODULES.get(a.name)]
+        raw = _own_forms(a.spec) + [table.get(a.name) for table in tables]
         for module_name, module in list(sys.modules.items()):
             if module_name == "acts" or module_name.startswith("acts."):
                 for attr, value in list(vars(module).items()):

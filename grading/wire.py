@@ -173,7 +173,7 @@ def is_plain_layer(m) -> bool:
 def _acts_layer_name(m) -> str | None:
     """The registry name of an acts activation module without parameters or buffers (it
     crosses as its name and scalar arguments), else None."""
-    modules = getattr(sys.modules.get("acts._torch"), "MODULES", None)
+    modules = getattr(sys.modules.get("acts.nn"), "MODULES", None)
     name = getattr(type(m), "name", None)
     if not modules or not isinstance(name, str) or modules.get(name) is not type(m):
         return None

@@ -52,7 +52,7 @@ BINDS_UNDER_TMP: list[str] = []
 
 # what the runner and the assignments import; each one is then a dictionary lookup in a child
 PREIMPORT = ("numpy", "torch", "torch.nn", "torch._dynamo", "scipy.special", "scipy.integrate",
-             "scipy.optimize", "IPython.core.interactiveshell", "acts", "acts._torch", "acts.constants",
+             "scipy.optimize", "IPython.core.interactiveshell", "acts", "acts.nn", "acts.constants",
              "course.labs", "grading.runner")
 
 

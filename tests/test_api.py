@@ -79,7 +79,7 @@ def test_selu_constants_solve_the_fixed_point_equations():
     """α, λ make N(0, 1) a fixed point: E[selu(z)] = 0 and E[selu(z)²] = 1 (Klambauer et al.)."""
     import mpmath as mp
 
-    from acts import _numpy
+    from acts import constants
 
     mp.mp.dps = 30
     pdf = lambda z: mp.exp(-z * z / 2) / mp.sqrt(2 * mp.pi)  # noqa: E731
@@ -88,10 +88,10 @@ def test_selu_constants_solve_the_fixed_point_equations():
     pos1, pos2 = 1 / mp.sqrt(2 * mp.pi), mp.mpf(1) / 2  # E[z; z > 0], E[z²; z > 0]
     alpha = -pos1 / neg1  # mean 0
     lam = 1 / mp.sqrt(pos2 + alpha**2 * neg2)  # variance 1
-    assert _numpy.SELU_ALPHA == float(alpha)
-    assert _numpy.SELU_LAMBDA == float(lam)
-    assert _numpy.SELU_LAMBDA_ALPHA == float(alpha * lam)
-    assert acts.get("selu").f(1.0) == _numpy.SELU_LAMBDA
+    assert constants.SELU_ALPHA == float(alpha)
+    assert constants.SELU_LAMBDA == float(lam)
+    assert constants.SELU_LAMBDA_ALPHA == float(alpha * lam)
+    assert acts.get("selu").f(1.0) == constants.SELU_LAMBDA
 
 
 # --- dtypes, shapes, scalars ----------------------------------------------------------------

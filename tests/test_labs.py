@@ -137,7 +137,7 @@ def test_mlp_structure_and_initialisations():
     blocks = list(net)
     assert len(blocks) == 4 and isinstance(blocks[-1], torch.nn.Linear)
     assert [type(p).__name__ for p in blocks[1]] == ["Linear", "BatchNorm1d", "SELU", "AlphaDropout"]
-    assert type(blocks[1][2]).__module__ == "acts._torch"  # the acts module, not torch's
+    assert type(blocks[1][2]).__module__ == "acts.nn"  # the acts module, not torch's
     w = blocks[1][0].weight.detach()
     assert float(w.var()) == pytest.approx(2 / 512, rel=0.02) and float(blocks[1][0].bias.detach().abs().max()) == 0
     with labs._run(0):

@@ -494,9 +494,9 @@ SIGMOID_REFERENCES = {"q1": ["acts:sigmoid", "scipy.special.expit", "torch.sigmo
 SIGMOID_OWN = "import numpy as np\n\ndef own(x):\n    x = np.asarray(x, dtype=float)\n    return 1 / (1 + np.exp(-x))\n"
 SHORTCUTS = {
     "a stored acts method": "import acts\nexact = acts.get('sigmoid').f\ndef sigmoid(x):\n    return exact(x)\n",
-    "acts' implementation by its private name": "import acts\nraw = acts.get('sigmoid')._f\nimport numpy as np\n"
+    "acts' implementation by its private name": "import acts\nraw = acts.get('sigmoid').spec.f\nimport numpy as np\n"
                                                 "def sigmoid(x):\n    return raw(np.asarray(x, dtype=float))\n",
-    "acts' torch table": "import torch\nfrom acts import _torch\nT = _torch.FUNCTIONS['sigmoid']\n"
+    "acts' torch table": "import torch\nfrom acts import nn\nT = nn.RUNNERS['sigmoid']\n"
                          "def sigmoid(x):\n    return T(torch.as_tensor(x)).numpy()\n",
     "a partial": "import functools, scipy.special\np = functools.partial(scipy.special.expit)\n"
                  "def sigmoid(x):\n    return p(x)\n",
@@ -523,7 +523,7 @@ SHORTCUTS = {
     "a namespace object": "import types, scipy.special\nN = types.SimpleNamespace(e=scipy.special.expit)\n"
                           "def sigmoid(x):\n    return N.e(x)\n",
     "torch.ops.aten": "import torch\ndef sigmoid(x):\n    return torch.ops.aten.sigmoid(torch.as_tensor(x)).numpy()\n",
-    "a copy of acts' code": "import types, acts, numpy as np\nraw = acts.get('sigmoid')._f\n"
+    "a copy of acts' code": "import types, acts, numpy as np\nraw = acts.get('sigmoid').spec.f\n"
                             "mine = types.FunctionType(raw.__code__.replace(co_name='mine'), raw.__globals__)\n"
                             "def sigmoid(x):\n    return mine(np.asarray(x, dtype=float))\n",
     "switching the monitor off": "import sys, acts\nexact = acts.get('sigmoid').f\n"

@@ -1,4 +1,4 @@
-"""Tests of the torch forms (acts/_torch.py): autograd Functions, modules, compiled access.
+"""Tests of the torch forms (acts.nn, generated from the specs in acts/functions/): autograd Functions, modules, compiled access.
 
 Fast by design (small tensors). torch.compile: every function once with backend
 "aot_eager" (traces forward and backward through Dynamo/AOTAutograd with fullgraph=True),
@@ -17,12 +17,12 @@ import torch
 import torch.nn.functional as F
 
 import acts
-import acts._torch as T
-from acts._torch import FUNCTIONS, MODULES, compiled
+from acts.constants import SELU_ALPHA, SELU_LAMBDA
+from acts.nn import FUNCTIONS, MODULES, compiled
 
 INF = float("inf")
 NAN = float("nan")
-SELU_A, SELU_L = T.SELU_ALPHA, T.SELU_LAMBDA
+SELU_A, SELU_L = SELU_ALPHA, SELU_LAMBDA
 
 cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device")
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")

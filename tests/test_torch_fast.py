@@ -13,8 +13,8 @@ import math
 import pytest
 import torch
 
-from acts import _torch as T
-from acts._torch import FUNCTIONS, compiled
+import acts
+from acts.nn import FUNCTIONS, compiled
 
 pytestmark = pytest.mark.filterwarnings("ignore:`torch.jit.script_method` is deprecated:DeprecationWarning")
 
@@ -37,28 +37,37 @@ def same(a, b):
     return bool((eq | both_nan).all())
 
 
-# name of the Function in _FAST → parameter sets to check
+SPECS = {acts.get(n).spec.__name__: acts.get(n).spec for n in acts.names()}
+# spec with a fast twin → parameter sets to check
 FAST_PARAMS = {
-    "Sigmoid": [()], "Tanh": [()], "ReLU": [()], "SELU": [()], "Mish": [()], "Softsign": [()], "Hardswish": [()],
+    "Sigmoid": [()], "Tanh": [()], "SELU": [()], "Mish": [()], "Softsign": [()], "Hardswish": [()],
     "ELU": [(1.0,), (0.5,), (2.0,)], "CELU": [(1.0,), (2.0,), (0.3,)],
     "GELU": [("none",), ("tanh",), ("sigmoid",)], "Swish": [(1.0,), (0.5,), (2.5,)],
     "Softplus": [(1.0,), (2.0,), (0.5,)],
 }
 
 
+def _fast(spec):
+    """(f, df, fast f, fast df): a missing twin is the reference form itself."""
+    return (spec.torch_f, spec.torch_df, getattr(spec, "torch_f_fast", spec.torch_f),
+            getattr(spec, "torch_df_fast", spec.torch_df))
+
+
 def test_every_fast_form_is_checked():
-    assert set(T._FAST) == set(FAST_PARAMS)
+    with_twins = {k for k, s in SPECS.items() if {"torch_f_fast", "torch_df_fast"} & set(vars(s))
+                  and s.elementwise and hasattr(s, "torch_df")}
+    assert with_twins == set(FAST_PARAMS)
 
 
 @pytest.mark.parametrize("name", sorted(FAST_PARAMS))
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_fast_elementwise_forms_are_bitwise_equal(name, dtype):
-    f, df, ff, dff = T._FAST[name]
+    f, df, ff, dff = _fast(SPECS[name])
     x = grid(dtype)
     for params in FAST_PARAMS[name]:
         for ref, fast in ((f, ff), (df, dff)):
             a, b = ref(x.clone(), *params), fast(x.clone(), *params)
-            assert same(a, b), (name, params, ref.__name__, x[~((a == b) | (torch.isnan(a) & torch.isnan(b)))][:5])
+            assert same(a, b), (name, params, x[~((a == b) | (torch.isnan(a) & torch.isnan(b)))][:5])
 
 
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
@@ -68,17 +77,20 @@ def test_fast_vector_forms_are_bitwise_equal(dtype):
                                     [-math.inf] * 6, [math.nan, 0.0, 1.0, 2.0, 3.0, 4.0]], dtype=dtype)])
     g = torch.linspace(-2, 2, x.numel(), dtype=dtype).reshape(x.shape)
     for axis in (-1, 0):
-        y = T._softmax_f(x, axis)
-        assert same(T._softmax_ip(x, axis), y)
-        assert same(T._softmax_ip(-x, axis, overwrite=True), T._softmax_f(-x, axis))
-        assert same(T._log_softmax_ip(x, axis), T._log_softmax_f(x, axis))
-        assert same(T._softmax_vjp_ip(y, g, axis), y * (g - (g * y).sum(axis, keepdim=True)))
+        for name in ("Softmax", "Softmin", "LogSoftmax"):
+            spec = SPECS[name]
+            assert same(spec.torch_f_fast(x.clone(), axis), spec.torch_f(x, axis)), name
+            assert same(spec.torch_vjp_fast(x.clone(), g, axis), spec.torch_vjp(x, g, axis)), name
+    y = SPECS["Softmax"].torch_f(x, -1)
+    assert same(SPECS["Softmax"].torch_vjp(x, g, -1), y * (g - (g * y).sum(-1, keepdim=True)))
     b = x[:, 3:]  # a non-contiguous view, as the gated units pass it
-    for kind, param in (("glu", None), ("swiglu", 1.0), ("swiglu", 1.5), ("geglu", "none"), ("geglu", "tanh")):
-        h, dh = T._gate(b, kind, param)
-        h2, dh2 = T._gate_ip(b, kind, param, derivative=True)
-        assert same(h, h2) and same(dh, dh2), kind
-        assert same(T._gate_ip(b, kind, param, derivative=False)[0], h), kind
+    for name, params in (("GLU", ()), ("SwiGLU", (1.0,)), ("SwiGLU", (1.5,)), ("GEGLU", ("none",)),
+                         ("GEGLU", ("tanh",))):
+        gate = SPECS[name].gate
+        h, dh = gate.torch_f_df(b, *params)
+        h2, dh2 = gate.torch_f_df_fast(b, *params, derivative=True)
+        h3, none = gate.torch_f_df_fast(b, *params, derivative=False)
+        assert same(h, h2) and same(dh, dh2) and same(h, h3) and none is None, name
     assert same(b, x[:, 3:])  # the input was not written to
 
 
