@@ -15,6 +15,8 @@ from typing import Any
 
 import numpy as np
 
+from ._bib import entry
+
 _REGISTRY: dict[str, "Activation"] = {}
 _ALIASES: dict[str, str] = {}
 
@@ -76,7 +78,7 @@ class Activation:
         self.description = spec.description
         self.convention = spec.convention
         self.learnable = int(spec.learnable)  # learnable parameters per feature of the module form
-        self.paper = MappingProxyType(dict(spec.paper)) if spec.paper else None
+        self.paper = MappingProxyType(entry(spec.paper)) if spec.paper else None
         self.params = MappingProxyType({k: v.default for k, v in spec.params.items()})
         self.elementwise = spec.elementwise
         self._props = None

@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import inspect
 import numbers
+import re
 from typing import Any, Callable
 
 import numpy as np
 
 __all__ = ["REQUIRED", "Param", "real", "choice", "integer", "boolean", "generator", "optional_real_array", "axis",
-           "Spec", "Elementwise", "AlongAxis", "Gated", "Grouped", "BatchStats", "cases", "paper"]
+           "Spec", "Elementwise", "AlongAxis", "Gated", "Grouped", "BatchStats"]
 
 
 #: the default of a module argument that has none (``Dice(num_features)``)
@@ -144,30 +145,59 @@ def optional_real_array(*, nonnegative=False, doc=""):
                  "None or array" + (" >= 0" if nonnegative else ""))
 
 
-def cases(*rows: str) -> str:
-    r"""LaTeX ``\begin{cases} row \\ row … \end{cases}``."""
-    return r"\begin{cases}" + r" \\ ".join(rows) + r"\end{cases}"
+_FIELDS = ("formula", "derivative", "convention", "paper", "example")
 
 
-def paper(authors, year, title, venue, *, arxiv=None, doi=None, url=None, key=None):
-    """A citation; every paper has an arXiv id or a DOI where one exists; ``key`` is its
-    entry in the book's references.bib."""
-    entry = {"authors": authors, "year": year, "title": title, "venue": venue}
-    entry.update({k: v for k, v in (("arxiv", arxiv), ("doi", doi), ("url", url), ("key", key)) if v})
-    return entry
+def read_docstring(doc: str | None) -> dict:
+    r"""A spec's docstring, in the style of jax.nn: its first paragraph is the description, and
+    ``:field: value`` lines (continued on lines indented further, joined with a space) give
+    ``formula`` and ``derivative`` (LaTeX), ``convention`` (the derivative at kinks),
+    ``paper`` (a references.bib key) and ``example`` (``constructor | input | output shown``)."""
+    fields: dict[str, str] = {}
+    lines = inspect.cleandoc(doc or "").splitlines()
+    description = []
+    for line in lines:
+        if not line.strip():
+            break
+        description.append(line.strip())
+    current = None
+    for line in lines[len(description):]:
+        m = re.match(r"^:(\w+):\s*(.*)$", line)
+        if m:
+            current = m.group(1)
+            if current not in _FIELDS:
+                raise ValueError(f"unknown field :{current}: in a spec's docstring (known: {', '.join(_FIELDS)})")
+            fields[current] = m.group(2).strip()
+        elif current and line.startswith(" "):
+            fields[current] += " " + line.strip()
+        elif line.strip():
+            current = None
+    if description:
+        fields["description"] = " ".join(description)
+    if "example" in fields:
+        fields["example"] = tuple(part.strip() for part in fields["example"].split(" | "))
+    return fields
+
+
+def snake_case(class_name: str) -> str:
+    """The registry name of a spec class: ``LeakyReLU`` → ``leaky_relu``, ``GEGLU`` → ``geglu``
+    (a word starts at a capital between a small letter and a small letter)."""
+    return re.sub(r"(?<=[a-z])(?=[A-Z][a-z])", "_", class_name).lower()
 
 
 # --- the spec and its kinds ---------------------------------------------------------------------
 class Spec:
     """Base of every spec. Attributes a spec sets (a kind sets some for it):
 
-    ``name``, ``aliases``, ``family``, ``params``
+    ``name`` (made from the class name, see :func:`snake_case`), ``aliases``, ``family``, ``params``
     (name → :class:`Param`), ``formula``, ``derivative`` (LaTeX), ``convention`` (the
-    derivative at kinks), ``description``, ``paper``, ``learnable`` (learnable parameters per
-    feature of the module form); numpy ``f(x, **p)`` and ``df(x, **p)`` or ``jvp(x, v, **p)``;
+    derivative at kinks), ``description``, ``paper`` (a references.bib key), ``example`` (these
+    six written in the class docstring, see :func:`read_docstring`), ``learnable`` (learnable
+    parameters per feature of the module form); numpy ``f(x, **p)`` and ``df(x, **p)`` or ``jvp(x, v, **p)``;
     the torch forms its kind asks for. ``relation(p)`` checks parameters against each other.
     The class's own name is the name of its ``nn.Module`` (``acts.nn.GELU``). Functions in
-    the class body are the forms, taking no ``self`` (they become static methods).
+    the class body are the forms, taking no ``self`` (they become static methods). A class
+    whose name starts with ``_`` is a base shared by a family (its family name, …), not a spec.
     """
 
     name = ""
@@ -175,10 +205,12 @@ class Spec:
     family = ""
     params: dict[str, Param] = {}
     formula = derivative = convention = description = ""
-    paper: dict | None = None
+    #: the key of the paper that introduced it, in acts/references.bib
+    paper: str | None = None
     learnable = 0
-    #: a doctest of the nn.Module form (run by tests/test_torch.py)
-    example = ""
+    #: a doctest of the nn.Module form (run by tests/test_torch.py): (constructor, input, the
+    #: output shown), read as ``>>> m = constructor`` / ``>>> m(torch.tensor(input))``
+    example: tuple[str, str, str] | None = None
     #: text describing the 1-D section of a non-elementwise activation (properties table)
     section_text = ""
     elementwise = False
@@ -190,10 +222,18 @@ class Spec:
         for attr, value in list(vars(cls).items()):  # forms are written as plain functions
             if inspect.isfunction(value) and not attr.startswith("__"):
                 setattr(cls, attr, staticmethod(value))
-        if "name" in cls.__dict__ and cls.name:
+        if cls.__module__ != __name__ and not cls.__name__.startswith("_"):  # a spec, not a kind or a base
+            cls.name = snake_case(cls.__name__)
+            for field, value in read_docstring(vars(cls).get("__doc__")).items():
+                setattr(cls, field, value)
+            cls.complete()
             from ._registry import Activation, register
 
             register(Activation(cls))
+
+    @classmethod
+    def complete(cls) -> None:
+        """What a kind derives for a spec before it is registered (nothing by default)."""
 
     @staticmethod
     def relation(p: dict) -> None:
@@ -298,14 +338,17 @@ class AlongAxis(Spec):
 
 class Gated(Spec):
     """x = [a, b], split in halves along ``axis`` (a first, b the gate, as
-    ``torch.nn.functional.glu``); y = a ⊗ gate(b), gate the elementwise spec ``gate`` with the
-    parameters named in ``gate_params``. Forms, derivative and torch Function all come from
+    ``torch.nn.functional.glu``); y = a ⊗ gate(b), gate the elementwise spec ``gate``. The
+    parameters are ``axis`` and the gate's; forms, derivative and torch Function all come from
     the gate's."""
 
     gate: type[Elementwise]
-    gate_params: tuple[str, ...] = ()
     section_text = "t ↦ f([1, t]): the gate, with the linear half a = 1"
     shape_doc = ("(*, 2M, *) along axis", "(*, M, *)")
+
+    @classmethod
+    def complete(cls):
+        cls.params = {"axis": axis(-1), **cls.gate.params}
 
     @classmethod
     def check_shape(cls, shape, p):

@@ -496,8 +496,9 @@ def _module(a) -> type:
     if learned:
         lines += ["", "Attributes:", f"    {learned} (Tensor): learnable, one per feature."]
     lines += ["", "Shape:", f"    - Input: {spec.shape_doc[0]}.", f"    - Output: {spec.shape_doc[1]}.", ""]
-    if getattr(spec, "example", ""):
-        lines += ["Examples::", "", *("    " + line.strip() for line in spec.example.strip().splitlines()), ""]
+    if spec.example:
+        make, given, shown = spec.example
+        lines += ["Examples::", "", f"    >>> m = {make}", f"    >>> m(torch.tensor({given}))", f"    {shown}", ""]
     body = {"name": a.name, "defaults": defaults, "module_only": module_only, "_spec": spec,
             "__doc__": "\n".join(lines + _paper_doc(a)).rstrip() + "\n", "__module__": __name__,
             "__qualname__": spec.__name__}

@@ -240,7 +240,7 @@ def test_errata_selu_name():
 def test_errata_selu_author_and_glossary():
     """Klambauer is the first author; the glossary gives the standard term and the source's."""
     assert acts.get("selu").paper["authors"].startswith("Klambauer")
-    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    bib = (ROOT / "acts" / "references.bib").read_text(encoding="utf-8")
     entry = bib[bib.index("@article{klambauer2017"):].split("\n}")[0]
     assert re.search(r"author\s*=\s*\{Klambauer", entry)
     row = next(line for line in GLOSSARY.read_text(encoding="utf-8").splitlines() if "(SELU)" in line)

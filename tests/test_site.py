@@ -307,8 +307,11 @@ def test_sigmoid_screenshot(scheme, server, browser):
 URL_ONLY = {"glorot2010", "glorot2011", "maas2013", "dugas2000", "krizhevsky2012", "nair2010"}
 
 
+BIB_FILES = ("references.bib", "acts/references.bib")  # the course's sources; the activations' papers
+
+
 def test_references_have_doi_or_arxiv():
-    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
+    bib = "\n".join((ROOT / f).read_text(encoding="utf-8") for f in BIB_FILES)
     entries = re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,(.*?)\n\}", bib, flags=re.S)
     assert entries, "no entries in references.bib"
     bad = [key for key, body in entries
@@ -318,13 +321,31 @@ def test_references_have_doi_or_arxiv():
 
 
 def test_every_acts_paper_is_in_the_bibliography():
+    """acts/references.bib holds exactly the specs' papers, the book reads it, and acts reads
+    each entry as pybtex (the book's BibTeX reader) does."""
+    import latexcodec  # noqa: F401  (registers the "latex" codec)
+    import yaml
+    from pybtex.database import parse_file
+
     import acts
 
-    bib = (ROOT / "references.bib").read_text(encoding="utf-8")
-    keys = set(re.findall(r"@\w+\s*\{\s*([^,\s]+)\s*,", bib))
-    missing = {n: acts.get(n).paper["key"] for n in acts.names()
-               if acts.get(n).paper and acts.get(n).paper["key"] not in keys}
-    assert not missing, f"acts papers missing from references.bib: {missing}"
+    config = yaml.safe_load((ROOT / "_config.yml").read_text(encoding="utf-8"))
+    assert list(config["bibtex_bibfiles"]) == list(BIB_FILES)
+    bib = parse_file(str(ROOT / "acts" / "references.bib"))
+    cited = {acts.get(n).spec.paper for n in acts.names() if acts.get(n).spec.paper}
+    assert set(bib.entries) == cited
+    course = parse_file(str(ROOT / "references.bib"))
+    assert not set(course.entries) & cited, "an activation's paper belongs in acts/references.bib only"
+    for n in acts.names():
+        paper = acts.get(n).paper
+        if paper is None:
+            continue
+        e = bib.entries[paper["key"]]
+        lasts = [" ".join(p.last_names).encode().decode("latex").replace("{", "").replace("}", "")
+                 for p in e.persons["author"]]  # latexcodec, pybtex's own decoder
+        assert [a.split(",")[0] for a in paper["authors"].split("; ")] == lasts, n
+        assert paper["year"] == int(e.fields["year"]) and "{" not in paper["title"] and "\\" not in paper["authors"]
+        assert paper["title"] == e.fields["title"].replace("{", "").replace("}", ""), n
 
 
 @pytest.mark.parametrize("nb_path", sorted(NOTEBOOK_PAGES) or ["(no notebooks)"])

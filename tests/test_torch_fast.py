@@ -1,4 +1,4 @@
-"""The performance paths of acts/_torch.py: the fast eager forms and the compiled path.
+"""The performance paths of the torch forms (acts.nn and the specs): the fast eager forms and the compiled path.
 
 * The fast eager forms (in-place on temporaries) must give *bitwise* the same numbers as the
   reference forms they replace, in every dtype, on a grid with tails, kinks, ±inf and nan.

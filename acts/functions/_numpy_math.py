@@ -40,6 +40,7 @@ def _mul_exp2(b, hi, lo=0.0):
     Accurate also where exp(hi) is subnormal but the product is normal: there
     exp(hi + 64)·e^-64 is used (hi + 64 is exact for hi in [-2048, -600]).
     """
+
     low = hi < _TAIL
     scaled = b * np.exp(np.where(low, hi + 64.0, hi)) * np.exp(lo)
     return np.where(low, scaled * _EXP_M64, scaled)
@@ -57,6 +58,7 @@ def _mul_sigmoid(b, z):
     through :func:`_mul_exp`, so b·σ(-710) is normal when b is large enough
     (``scipy.special.expit`` flushes e^-710 to 0 instead).
     """
+
     e = np.exp(-np.abs(z))  # e^{-|z|} in [0, 1]: never overflows
     base = b / (1.0 + e)
     return np.where(z < 0, _mul_exp(base, np.minimum(z, 0.0)), base)

@@ -50,6 +50,7 @@ def _exp_neg_abs(t, branch):
     second derivative built on it (double backward of σ, softplus, swish, mish) came out wrong
     at exactly 0 (mish″(0) = 0.32 instead of 0.64). The values are the same bit for bit.
     """
+
     return torch.exp(torch.where(branch, -t, t))
 
 
@@ -61,6 +62,7 @@ def _sigmoid(t):
     (``torch.sigmoid`` and scipy's ``expit`` compute ``1/(1 + e^{−t})`` and flush it to 0,
     which makes ``swish(−710) = −710·σ(−710)``, a normal number, come out as 0).
     """
+
     pos = t >= 0
     e = _exp_neg_abs(t, pos)
     return torch.where(pos, 1.0, e) / (1.0 + e)
@@ -72,6 +74,7 @@ def _dsigmoid(t):
     ``1 − σ(t)`` loses all relative accuracy for large ``t``; this form keeps it into the
     subnormal range and never overflows. At ``t = ±inf`` it is ``0``.
     """
+
     e = torch.exp(-t.abs())
     return e / ((1.0 + e) * (1.0 + e))
 
@@ -100,6 +103,7 @@ def _expm1(t):
     ``eᵗ − 1 = tanh(t/2)·(eᵗ + 1)`` (nothing cancels; the polynomial would need 17 terms).
     Eager (and CUDA, whose ``expm1`` is the libdevice one) keep ``torch.expm1``.
     """
+
     if torch.compiler.is_compiling() and t.device.type == "cpu":
         if t.dtype == torch.float32:
             s = torch.full_like(t, _EXPM1_TAYLOR[-1])
@@ -114,7 +118,7 @@ def _expm1(t):
 # allocated tensor. On the CPU a fresh tensor of 1e7 floats costs more than the arithmetic
 # on it: the allocator maps new pages and the kernel page-faults on each of them. The forms
 # below compute exactly the same floating-point operations, in the same order, as the
-# reference forms above (so the results are bitwise equal: tests/test_torch.py checks it),
+# reference forms above (so the results are bitwise equal: tests/test_torch_fast.py checks it),
 # but reuse their temporaries with in-place ops and ``masked_fill_`` instead of
 # ``torch.where`` with a constant. In-place arithmetic is only safe when autograd is not
 # recording: always inside ``Function.forward``; in ``backward`` unless the caller asked

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..kinds import REQUIRED, BatchStats, axis, optional_real_array, paper, real
+from ..kinds import REQUIRED, BatchStats, axis, optional_real_array, real
 from ._numpy_math import _CLAMP, _keep_nan, _mul_sigmoid, _times, _with_limits
 from ._torch_math import _logistic, _sigmoid, _up, _up_param
 
@@ -46,7 +46,19 @@ def _t_param(t, x, ax, T):
 
 
 class Dice(BatchStats):
-    name = "dice"
+    r"""Data-adaptive PReLU of the Deep Interest Network: the rectification point follows the data.
+
+    :formula: p(s)\,s + \bigl(1 - p(s)\bigr)\,\alpha s,\quad p(s) = \sigma\!\Bigl(\frac{s -
+        \mathrm{E}[s]}{\sqrt{\mathrm{Var}[s] + \epsilon}}\Bigr)
+    :derivative: \alpha + (1 - \alpha)\Bigl(p + \frac{s\,p\,(1 - p)}{\sqrt{\mathrm{Var}[s] +
+        \epsilon}}\Bigr)\quad(\text{statistics fixed})
+    :convention: Batch statistics (biased variance) over `axis` when mean/var are None (training); the given
+        running statistics otherwise (eval). df needs the statistics.
+    :paper: zhou2018
+    :example: Dice(num_features=2).eval() | [[2.0, -2.0]] | tensor([[ 1.7616, -0.2384]],
+        grad_fn=<DiceFunctionBackward>)
+    """
+
     family = "adaptive gate"
     learnable = 1
     params = {"alpha": real(0.0, array=True, doc="the slope α of the low side (initial value in the module)"),
@@ -54,22 +66,6 @@ class Dice(BatchStats):
               "axis": axis(0, doc="the batch axis the statistics are taken over"),
               "mean": optional_real_array(doc="running mean (eval); None: batch statistics"),
               "var": optional_real_array(nonnegative=True, doc="running variance (eval); None: batch statistics")}
-    formula = (r"p(s)\,s + \bigl(1 - p(s)\bigr)\,\alpha s,\quad "
-               r"p(s) = \sigma\!\Bigl(\frac{s - \mathrm{E}[s]}{\sqrt{\mathrm{Var}[s] + \epsilon}}\Bigr)")
-    derivative = (r"\alpha + (1 - \alpha)\Bigl(p + \frac{s\,p\,(1 - p)}{\sqrt{\mathrm{Var}[s] + \epsilon}}\Bigr)"
-                  r"\quad(\text{statistics fixed})")
-    convention = ("Batch statistics (biased variance) over `axis` when mean/var are None (training); "
-                  "the given running statistics otherwise (eval). df needs the statistics.")
-    description = "Data-adaptive PReLU of the Deep Interest Network: the rectification point follows the data."
-    example = """
-    >>> m = Dice(num_features=4)
-    >>> x = torch.randn(8, 4)
-    >>> m(x).shape
-    torch.Size([8, 4])
-    """
-    paper = paper("Zhou, G.; Song, C.; Zhu, X.; Fan, Y.; Zhu, H.; Ma, X.; Yan, Y.; Jin, J.; Li, H.; Gai, K.", 2018,
-                  "Deep Interest Network for Click-Through Rate Prediction", "KDD 2018", arxiv="1706.06978",
-                  key="zhou2018")
     module_args = {"num_features": (REQUIRED, "C, the number of features"),
                    "momentum": (0.1, "running-statistics momentum, as torch.nn.BatchNorm1d")}
     module_order = ("num_features", "alpha", "eps", "momentum", "axis")

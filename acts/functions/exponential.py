@@ -5,33 +5,30 @@ from __future__ import annotations
 import numpy as np
 
 from ..constants import SELU_ALPHA, SELU_LAMBDA, SELU_LAMBDA_ALPHA
-from ..kinds import Elementwise, cases, paper, real
+from ..kinds import Elementwise, real
 from ._torch_math import _expm1, _expm1_ip
 
 from .._lazy import lazy_torch
 
 torch = lazy_torch(globals())
 
-_ELU_FORMULA = cases(r"x & x > 0", r"\alpha\,(e^{x} - 1) & x \le 0")
-_ELU_DERIVATIVE = cases(r"1 & x > 0", r"\alpha\,e^{x} & x \le 0")
+class _Exponential(Elementwise):
+    """Exponential linear units."""
 
-
-class ELU(Elementwise):
-    name = "elu"
     family = "exponential linear"
-    params = {"alpha": real(1.0, doc="the value -α approached as x → -∞")}
-    formula = _ELU_FORMULA
-    derivative = _ELU_DERIVATIVE
-    convention = "elu'(0) = α, as torch."
-    description = "Exponential linear unit: saturates softly to -α for x → -∞."
-    example = """
-    >>> m = ELU(alpha=1.0)
-    >>> m(torch.tensor([0.0, 2.0]))
-    tensor([0., 2.])
+
+
+class ELU(_Exponential):
+    r"""Exponential linear unit: saturates softly to -α for x → -∞.
+
+    :formula: \begin{cases}x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0\end{cases}
+    :derivative: \begin{cases}1 & x > 0 \\ \alpha\,e^{x} & x \le 0\end{cases}
+    :convention: elu'(0) = α, as torch.
+    :paper: clevert2015
+    :example: ELU(alpha=1.0) | [0.0, 2.0] | tensor([0., 2.])
     """
-    paper = paper("Clevert, D.-A.; Unterthiner, T.; Hochreiter, S.", 2015,
-                  "Fast and Accurate Deep Network Learning by Exponential Linear Units (ELUs)", "ICLR 2016",
-                  arxiv="1511.07289", key="clevert2015")
+
+    params = {"alpha": real(1.0, doc="the value -α approached as x → -∞")}
 
     def f(x, alpha):
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))  # expm1: exact near 0
@@ -60,20 +57,16 @@ class ELU(Elementwise):
         return m.masked_fill_(x > 0, 1.0)
 
 
-class SELU(Elementwise):
-    name = "selu"
-    family = "exponential linear"
-    formula = r"\lambda" + _ELU_FORMULA + r",\ \alpha \approx 1.6733,\ \lambda \approx 1.0507"
-    derivative = r"\lambda" + _ELU_DERIVATIVE
-    convention = "selu'(0) = λα, as torch."
-    description = "Scaled ELU whose constants make mean 0 / variance 1 a fixed point of a dense layer."
-    example = """
-    >>> m = SELU()
-    >>> m(torch.tensor([0.0]))
-    tensor([0.])
+class SELU(_Exponential):
+    r"""Scaled ELU whose constants make mean 0 / variance 1 a fixed point of a dense layer.
+
+    :formula: \lambda\begin{cases}x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0\end{cases},\ \alpha \approx
+        1.6733,\ \lambda \approx 1.0507
+    :derivative: \lambda\begin{cases}1 & x > 0 \\ \alpha\,e^{x} & x \le 0\end{cases}
+    :convention: selu'(0) = λα, as torch.
+    :paper: klambauer2017
+    :example: SELU() | [0.0] | tensor([0.])
     """
-    paper = paper("Klambauer, G.; Unterthiner, T.; Mayr, A.; Hochreiter, S.", 2017, "Self-Normalizing Neural Networks",
-                  "NeurIPS 2017", arxiv="1706.02515", key="klambauer2017")
 
     def f(x):
         return np.where(x > 0, SELU_LAMBDA * x, SELU_LAMBDA_ALPHA * np.expm1(np.minimum(x, 0.0)))
@@ -94,21 +87,17 @@ class SELU(Elementwise):
         return ELU.torch_df_fast(x, SELU_ALPHA).mul_(SELU_LAMBDA)
 
 
-class CELU(Elementwise):
-    name = "celu"
-    family = "exponential linear"
-    params = {"alpha": real(1.0, positive=True, doc="α > 0: the scale of x inside the exponential")}
-    formula = r"\max(0, x) + \min\bigl(0, \alpha\,(e^{x/\alpha} - 1)\bigr)"
-    derivative = cases(r"1 & x > 0", r"e^{x/\alpha} & x \le 0")
-    convention = "celu'(0) = 1 from both sides: C¹ for every α > 0."
-    description = "Continuously differentiable ELU: the ELU with x/α inside the exponential."
-    example = """
-    >>> m = CELU(alpha=2.0)
-    >>> m(torch.tensor([0.0, 1.0]))
-    tensor([0., 1.])
+class CELU(_Exponential):
+    r"""Continuously differentiable ELU: the ELU with x/α inside the exponential.
+
+    :formula: \max(0, x) + \min\bigl(0, \alpha\,(e^{x/\alpha} - 1)\bigr)
+    :derivative: \begin{cases}1 & x > 0 \\ e^{x/\alpha} & x \le 0\end{cases}
+    :convention: celu'(0) = 1 from both sides: C¹ for every α > 0.
+    :paper: barron2017
+    :example: CELU(alpha=2.0) | [0.0, 1.0] | tensor([0., 1.])
     """
-    paper = paper("Barron, J. T.", 2017, "Continuously Differentiable Exponential Linear Units", "arXiv preprint",
-                  arxiv="1704.07483", key="barron2017")
+
+    params = {"alpha": real(1.0, positive=True, doc="α > 0: the scale of x inside the exponential")}
 
     def f(x, alpha):
         return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0) / alpha))

@@ -4,33 +4,31 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kinds import Elementwise, cases, paper, real
+from ..kinds import Elementwise, real
 from ._numpy_math import _keep_nan
 
 from .._lazy import lazy_torch
 
 torch = lazy_torch(globals())
 
-_MOBILENET_V3 = paper("Howard, A.; Sandler, M.; Chu, G.; Chen, L.-C.; Chen, B.; Tan, M.; Wang, W.; Zhu, Y.; "
-                      "Pang, R.; Vasudevan, V.; Le, Q. V.; Adam, H.", 2019, "Searching for MobileNetV3",
-                      "ICCV 2019", arxiv="1905.02244", key="howard2019")
 
+class _Hard(Elementwise):
+    """Piecewise-linear units."""
 
-class Hardtanh(Elementwise):
-    name = "hardtanh"
     family = "piecewise-linear (hard)"
-    params = {"min_val": real(-1.0, doc="the lower corner a"), "max_val": real(1.0, doc="the upper corner b")}
-    formula = r"\min\bigl(\max(x, a), b\bigr),\quad a = \text{min\_val},\ b = \text{max\_val}"
-    derivative = cases(r"1 & a < x < b", r"0 & \text{otherwise}")
-    convention = "hardtanh' = 0 at min_val and max_val, as torch."
-    description = "Piecewise-linear tanh."
-    example = """
-    >>> m = Hardtanh(min_val=-2.0, max_val=2.0)
-    >>> m(torch.tensor([-3.0, 1.0, 3.0]))
-    tensor([-2.,  1.,  2.])
+
+
+class Hardtanh(_Hard):
+    r"""Piecewise-linear tanh.
+
+    :formula: \min\bigl(\max(x, a), b\bigr),\quad a = \text{min\_val},\ b = \text{max\_val}
+    :derivative: \begin{cases}1 & a < x < b \\ 0 & \text{otherwise}\end{cases}
+    :convention: hardtanh' = 0 at min_val and max_val, as torch.
+    :paper: gulcehre2016
+    :example: Hardtanh(min_val=-2.0, max_val=2.0) | [-3.0, 1.0, 3.0] | tensor([-2.,  1.,  2.])
     """
-    paper = paper("Gulcehre, C.; Moczulski, M.; Denil, M.; Bengio, Y.", 2016, "Noisy Activation Functions",
-                  "ICML 2016", arxiv="1603.00391", key="gulcehre2016")
+
+    params = {"min_val": real(-1.0, doc="the lower corner a"), "max_val": real(1.0, doc="the upper corner b")}
 
     def relation(p):
         if not p["min_val"] < p["max_val"]:
@@ -50,21 +48,15 @@ class Hardtanh(Elementwise):
         return ((x > min_val) & (x < max_val)).to(x.dtype)  # 0 at both kinks, as torch
 
 
-class ReLU6(Elementwise):
-    name = "relu6"
-    family = "piecewise-linear (hard)"
-    formula = r"\operatorname{ReLU6}(x) = \min\bigl(\max(0, x), 6\bigr)"
-    derivative = cases(r"1 & 0 < x < 6", r"0 & \text{otherwise}")
-    convention = "relu6'(0) = relu6'(6) = 0, as torch."
-    description = "ReLU capped at 6: bounded activations for low-precision mobile inference."
-    example = """
-    >>> m = ReLU6()
-    >>> m(torch.tensor([-1.0, 3.0, 7.0]))
-    tensor([0., 3., 6.])
+class ReLU6(_Hard):
+    r"""ReLU capped at 6: bounded activations for low-precision mobile inference.
+
+    :formula: \operatorname{ReLU6}(x) = \min\bigl(\max(0, x), 6\bigr)
+    :derivative: \begin{cases}1 & 0 < x < 6 \\ 0 & \text{otherwise}\end{cases}
+    :convention: relu6'(0) = relu6'(6) = 0, as torch.
+    :paper: sandler2018
+    :example: ReLU6() | [-1.0, 3.0, 7.0] | tensor([0., 3., 6.])
     """
-    paper = paper("Sandler, M.; Howard, A.; Zhu, M.; Zhmoginov, A.; Chen, L.-C.", 2018,
-                  "MobileNetV2: Inverted Residuals and Linear Bottlenecks", "CVPR 2018", arxiv="1801.04381",
-                  key="sandler2018")
 
     def f(x):
         return Hardtanh.f(x, 0.0, 6.0)
@@ -79,19 +71,15 @@ class ReLU6(Elementwise):
         return ((x > 0.0) & (x < 6.0)).to(x.dtype)  # 0 at 0 and 6, as torch
 
 
-class Hardsigmoid(Elementwise):
-    name = "hardsigmoid"
-    family = "piecewise-linear (hard)"
-    formula = r"\frac{\operatorname{ReLU6}(x + 3)}{6} = \min\bigl(\max(0, \tfrac{x}{6} + \tfrac12), 1\bigr)"
-    derivative = cases(r"\tfrac16 & -3 < x < 3", r"0 & \text{otherwise}")
-    convention = "hardsigmoid'(±3) = 0, as torch."
-    description = "Piecewise-linear sigmoid (MobileNetV3's definition, as torch)."
-    example = """
-    >>> m = Hardsigmoid()
-    >>> m(torch.tensor([-4.0, 0.0, 4.0]))
-    tensor([0.0000, 0.5000, 1.0000])
+class Hardsigmoid(_Hard):
+    r"""Piecewise-linear sigmoid (MobileNetV3's definition, as torch).
+
+    :formula: \frac{\operatorname{ReLU6}(x + 3)}{6} = \min\bigl(\max(0, \tfrac{x}{6} + \tfrac12), 1\bigr)
+    :derivative: \begin{cases}\tfrac16 & -3 < x < 3 \\ 0 & \text{otherwise}\end{cases}
+    :convention: hardsigmoid'(±3) = 0, as torch.
+    :paper: howard2019
+    :example: Hardsigmoid() | [-4.0, 0.0, 4.0] | tensor([0.0000, 0.5000, 1.0000])
     """
-    paper = _MOBILENET_V3
 
     def f(x):
         return np.clip((x + 3.0) / 6.0, 0.0, 1.0)  # x + 3 is exact near -3, unlike x/6 + 1/2
@@ -106,19 +94,15 @@ class Hardsigmoid(Elementwise):
         return ((x > -3.0) & (x < 3.0)).to(x.dtype) / 6.0  # 0 at ±3, as torch
 
 
-class Hardswish(Elementwise):
-    name = "hardswish"
-    family = "piecewise-linear (hard)"
-    formula = r"x\,\frac{\operatorname{ReLU6}(x + 3)}{6}"
-    derivative = cases(r"0 & x \le -3", r"\tfrac{2x + 3}{6} & -3 < x < 3", r"1 & x \ge 3")
-    convention = "hardswish'(-3) = 0 and hardswish'(3) = 1 (the outer pieces), as torch 2.13 autograd."
-    description = "Piecewise-polynomial Swish for mobile (MobileNetV3)."
-    example = """
-    >>> m = Hardswish()
-    >>> m(torch.tensor([-4.0, 0.0, 4.0]))
-    tensor([-0.,  0.,  4.])
+class Hardswish(_Hard):
+    r"""Piecewise-polynomial Swish for mobile (MobileNetV3).
+
+    :formula: x\,\frac{\operatorname{ReLU6}(x + 3)}{6}
+    :derivative: \begin{cases}0 & x \le -3 \\ \tfrac{2x + 3}{6} & -3 < x < 3 \\ 1 & x \ge 3\end{cases}
+    :convention: hardswish'(-3) = 0 and hardswish'(3) = 1 (the outer pieces), as torch 2.13 autograd.
+    :paper: howard2019
+    :example: Hardswish() | [-4.0, 0.0, 4.0] | tensor([-0.,  0.,  4.])
     """
-    paper = _MOBILENET_V3
 
     def f(x):
         xc = np.clip(x, -3.0, 3.0)

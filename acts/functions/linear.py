@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kinds import Elementwise, cases, paper
+from ..kinds import Elementwise
 from ._numpy_math import _keep_nan
 from .._lazy import lazy_torch
 
 torch = lazy_torch(globals())
 
 class Identity(Elementwise):
-    name = "identity"
-    family = "linear"
-    formula = r"f(x) = x"
-    derivative = r"f'(x) = 1"
-    description = "No activation: a stack of linear layers stays linear."
-    example = """
-    >>> m = Identity()
-    >>> m(torch.tensor([-1.0, 2.0]))
-    tensor([-1.,  2.])
+    r"""No activation: a stack of linear layers stays linear.
+
+    :formula: f(x) = x
+    :derivative: f'(x) = 1
+    :example: Identity() | [-1.0, 2.0] | tensor([-1.,  2.])
     """
+
+    family = "linear"
     constant_derivative = 1.0
 
     def f(x):
@@ -34,20 +32,16 @@ class Identity(Elementwise):
 
 
 class BinaryStep(Elementwise):
-    name = "binary_step"
-    family = "threshold"
-    formula = cases(r"1 & x \ge 0", r"0 & x < 0")
-    derivative = r"f'(x) = 0 \quad (x \ne 0;\ \text{we use } f'(0) = 0)"
-    convention = "f'(0) = 0 (the jump at 0 has no derivative); step(0) = 1."
-    description = ("The perceptron's threshold unit: gradient 0 almost everywhere, so it cannot be trained "
-                   "by backprop.")
-    example = """
-    >>> m = BinaryStep()
-    >>> m(torch.tensor([-1.0, 0.0, 2.0]))
-    tensor([0., 1., 1.])
+    r"""The perceptron's threshold unit: gradient 0 almost everywhere, so it cannot be trained by backprop.
+
+    :formula: \begin{cases}1 & x \ge 0 \\ 0 & x < 0\end{cases}
+    :derivative: f'(x) = 0 \quad (x \ne 0;\ \text{we use } f'(0) = 0)
+    :convention: f'(0) = 0 (the jump at 0 has no derivative); step(0) = 1.
+    :paper: mcculloch1943
+    :example: BinaryStep() | [-1.0, 0.0, 2.0] | tensor([0., 1., 1.])
     """
-    paper = paper("McCulloch, W. S.; Pitts, W.", 1943, "A logical calculus of the ideas immanent in nervous activity",
-                  "Bulletin of Mathematical Biophysics 5", doi="10.1007/BF02478259", key="mcculloch1943")
+
+    family = "threshold"
     constant_derivative = 0.0
 
     def f(x):

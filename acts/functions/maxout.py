@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..kinds import Grouped, axis, integer, paper
+from ..kinds import Grouped, axis, integer
 
 from .._lazy import lazy_torch
 
@@ -23,22 +23,19 @@ def _t_groups(x, k, ax):
 
 
 class Maxout(Grouped):
-    name = "maxout"
+    r"""Max over groups of k consecutive inputs: the layer before needs k× the outputs (and weights).
+
+    :formula: f(x)_i = \max_{0 \le j < k} x_{ik + j}
+    :derivative: \frac{\partial f_i}{\partial x_{ik+j}} = [\,j = \arg\max_{j'} x_{ik+j'}\,]
+    :convention: The gradient goes to the first maximum of each group, as with torch.max(dim) and argmax
+        (torch.amax would split it equally among tied maxima).
+    :paper: goodfellow2013
+    :example: Maxout(k=2) | [[1.0, 3.0, -1.0, -2.0]] | tensor([[ 3., -1.]])
+    """
+
     family = "maxout"
     params = {"k": integer(2, minimum=1, doc="group size; the size along axis must be divisible by it"),
               "axis": axis(-1)}
-    formula = r"f(x)_i = \max_{0 \le j < k} x_{ik + j}"
-    derivative = r"\frac{\partial f_i}{\partial x_{ik+j}} = [\,j = \arg\max_{j'} x_{ik+j'}\,]"
-    convention = ("The gradient goes to the first maximum of each group, as with torch.max(dim) and argmax "
-                  "(torch.amax would split it equally among tied maxima).")
-    description = "Max over groups of k consecutive inputs: the layer before needs k× the outputs (and weights)."
-    example = """
-    >>> m = Maxout(k=2)
-    >>> m(torch.tensor([[1.0, 3.0, -1.0, -2.0]]))
-    tensor([[ 3., -1.]])
-    """
-    paper = paper("Goodfellow, I. J.; Warde-Farley, D.; Mirza, M.; Courville, A.; Bengio, Y.", 2013,
-                  "Maxout Networks", "ICML 2013", arxiv="1302.4389", key="goodfellow2013")
 
     def f(x, k, axis):
         g, ax = _groups(x, k, axis)

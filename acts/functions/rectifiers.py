@@ -6,7 +6,7 @@ import numbers
 
 import numpy as np
 
-from ..kinds import Elementwise, boolean, cases, generator, paper, real
+from ..kinds import Elementwise, boolean, generator, real
 from ._numpy_math import _keep_nan, _times
 from ._torch_math import _up
 
@@ -14,24 +14,17 @@ from .._lazy import lazy_torch
 
 torch = lazy_torch(globals())
 
-_SLOPE_FORMULA = cases(r"x & x > 0", r"a\,x & x \le 0")
-_SLOPE_DERIVATIVE = cases(r"1 & x > 0", r"a & x \le 0")
-
-
 class ReLU(Elementwise):
-    name = "relu"
-    family = "rectifier"
-    formula = r"\operatorname{ReLU}(x) = \max(0, x)"
-    derivative = cases(r"1 & x > 0", r"0 & x \le 0")
-    convention = "relu'(0) = 0, as torch and JAX."
-    description = "Rectified linear unit."
-    example = """
-    >>> m = ReLU()
-    >>> m(torch.tensor([-1.0, 2.0]))
-    tensor([0., 2.])
+    r"""Rectified linear unit.
+
+    :formula: \operatorname{ReLU}(x) = \max(0, x)
+    :derivative: \begin{cases}1 & x > 0 \\ 0 & x \le 0\end{cases}
+    :convention: relu'(0) = 0, as torch and JAX.
+    :paper: glorot2011
+    :example: ReLU() | [-1.0, 2.0] | tensor([0., 2.])
     """
-    paper = paper("Glorot, X.; Bordes, A.; Bengio, Y.", 2011, "Deep Sparse Rectifier Neural Networks",
-                  "AISTATS 2011, PMLR 15", url="https://proceedings.mlr.press/v15/glorot11a.html", key="glorot2011")
+
+    family = "rectifier"
 
     def f(x):
         # +0.0 for x <= 0 (torch.relu keeps -0.0 as -0.0; the two compare equal), nan stays nan.
@@ -47,23 +40,23 @@ class ReLU(Elementwise):
         return (x > 0).to(x.dtype)  # relu'(0) = 0, as torch
 
 
-class LeakyReLU(Elementwise):
-    name = "leaky_relu"
+class _Leaky(Elementwise):
+    """Rectifiers with a slope for x <= 0."""
+
     family = "leaky rectifier"
-    params = {"negative_slope": real(0.01, doc="the slope a for x <= 0")}
-    formula = (cases(r"x & x > 0", r"\alpha\,x & x \le 0") + r",\quad \alpha = \text{negative\_slope}")
-    derivative = cases(r"1 & x > 0", r"\alpha & x \le 0")
-    convention = "leaky_relu'(0) = negative_slope, as torch."
-    description = "ReLU with a small fixed slope for x < 0, so no unit is ever exactly dead."
-    example = """
-    >>> m = LeakyReLU(negative_slope=0.1)
-    >>> m(torch.tensor([-1.0, 2.0]))
-    tensor([-0.1000,  2.0000])
+
+
+class LeakyReLU(_Leaky):
+    r"""ReLU with a small fixed slope for x < 0, so no unit is ever exactly dead.
+
+    :formula: \begin{cases}x & x > 0 \\ \alpha\,x & x \le 0\end{cases},\quad \alpha = \text{negative\_slope}
+    :derivative: \begin{cases}1 & x > 0 \\ \alpha & x \le 0\end{cases}
+    :convention: leaky_relu'(0) = negative_slope, as torch.
+    :paper: maas2013
+    :example: LeakyReLU(negative_slope=0.1) | [-1.0, 2.0] | tensor([-0.1000,  2.0000])
     """
-    paper = paper("Maas, A. L.; Hannun, A. Y.; Ng, A. Y.", 2013,
-                  "Rectifier Nonlinearities Improve Neural Network Acoustic Models",
-                  "ICML Workshop on Deep Learning for Audio, Speech and Language Processing",
-                  url="https://ai.stanford.edu/~amaas/papers/relu_hybrid_icml2013_final.pdf", key="maas2013")
+
+    params = {"negative_slope": real(0.01, doc="the slope a for x <= 0")}
 
     def f(x, negative_slope):
         if np.ndim(negative_slope) == 0 and 0 < negative_slope <= 1:
@@ -82,24 +75,18 @@ class LeakyReLU(Elementwise):
         return torch.where(x > 0, 1.0, x.new_full((), negative_slope))  # a at 0, as torch
 
 
-class PReLU(Elementwise):
-    name = "prelu"
-    family = "leaky rectifier"
+class PReLU(_Leaky):
+    r"""Leaky ReLU whose slope a is learned (one per channel, or one shared).
+
+    :formula: \begin{cases}x & x > 0 \\ a\,x & x \le 0\end{cases},\quad a \text{ learned}
+    :derivative: \begin{cases}1 & x > 0 \\ a & x \le 0\end{cases}
+    :convention: prelu'(0) = a (the weight), as torch.
+    :paper: he2015
+    :example: PReLU(weight=0.25) | [-1.0, 2.0] | tensor([-0.2500,  2.0000], grad_fn=<PReLUFunctionBackward>)
+    """
+
     learnable = 1
     params = {"weight": real(0.25, array=True, doc="the slope w for x <= 0 (initial value in the module)")}
-    formula = _SLOPE_FORMULA + r",\quad a \text{ learned}"
-    derivative = _SLOPE_DERIVATIVE
-    convention = "prelu'(0) = a (the weight), as torch."
-    description = "Leaky ReLU whose slope a is learned (one per channel, or one shared)."
-    example = """
-    >>> m = PReLU(weight=0.25, num_parameters=3)
-    >>> x = torch.randn(2, 3, 4)
-    >>> m(x).shape
-    torch.Size([2, 3, 4])
-    """
-    paper = paper("He, K.; Zhang, X.; Ren, S.; Sun, J.", 2015,
-                  "Delving Deep into Rectifiers: Surpassing Human-Level Performance on ImageNet Classification",
-                  "ICCV 2015", arxiv="1502.01852", key="he2015")
     module_args = {"num_parameters": (1, "1 (one shared w) or the number of channels C (channel dim 1)")}
     module_learned = "weight"
     shape_doc = ("(*), or (N, C, *) when num_parameters = C", "same shape as the input")
@@ -177,26 +164,22 @@ def _uniform_like(x, lower, upper, rng):
     return torch.empty_like(x).uniform_(lower, upper, generator=rng)
 
 
-class RReLU(Elementwise):
-    name = "rrelu"
-    family = "leaky rectifier"
+class RReLU(_Leaky):
+    r"""Randomised leaky ReLU: a random slope per element while training, the mean slope at inference.
+
+    :formula: \begin{cases}x & x > 0 \\ a\,x & x \le 0\end{cases},\quad a \sim \mathcal U(l, u) \text{
+        (training)},\ a = \tfrac{l+u}{2} \text{ (inference)}
+    :derivative: \begin{cases}1 & x > 0 \\ a & x \le 0\end{cases}
+    :convention: rrelu'(0) = a; in training, df draws the same slopes as f for the same rng seed.
+    :paper: xu2015
+    :example: RReLU(0.1, 0.3).eval() | [-1.0, 2.0] | tensor([-0.2000,  2.0000])
+    """
+
     params = {"lower": real(1 / 8, doc="lower bound l of the slopes' uniform distribution"),
               "upper": real(1 / 3, doc="upper bound u of the slopes' uniform distribution"),
               "training": boolean(False, doc="draw a slope per element (else the mean slope (l+u)/2)"),
               "rng": generator(doc="generator of the slopes (an int seeds one kept by the module); "
                                    "None: the global one")}
-    formula = _SLOPE_FORMULA + r",\quad a \sim \mathcal U(l, u) \text{ (training)},\ a = \tfrac{l+u}{2} \text{ (inference)}"
-    derivative = _SLOPE_DERIVATIVE
-    convention = "rrelu'(0) = a; in training, df draws the same slopes as f for the same rng seed."
-    description = "Randomised leaky ReLU: a random slope per element while training, the mean slope at inference."
-    example = """
-    >>> m = RReLU(0.1, 0.3).eval()
-    >>> m(torch.tensor([-1.0, 2.0]))
-    tensor([-0.2000,  2.0000])
-    """
-    paper = paper("Xu, B.; Wang, N.; Chen, T.; Li, M.", 2015,
-                  "Empirical Evaluation of Rectified Activations in Convolutional Network", "arXiv preprint",
-                  arxiv="1505.00853", key="xu2015")
     # the module's mode decides training; an int seed becomes one generator, advanced by every call
     module_args = {}
     module_excludes = ("training",)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import special
 
-from ..kinds import Elementwise, paper
+from ..kinds import Elementwise
 from ._torch_math import _dsigmoid, _dsigmoid_ip, _logistic, _logistic_ip, _sigmoid, _sigmoid_ip
 
 from .._lazy import lazy_torch
@@ -13,20 +13,20 @@ from .._lazy import lazy_torch
 torch = lazy_torch(globals())
 
 
-class Sigmoid(Elementwise):
-    name = "sigmoid"
+class _Sigmoidal(Elementwise):
+    """Bounded, saturating units."""
+
     family = "sigmoidal"
-    formula = r"\sigma(x) = \frac{1}{1 + e^{-x}}"
-    derivative = r"\sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)"
-    description = "Logistic function: squashes to the open interval (0, 1)."
-    example = """
-    >>> m = Sigmoid()
-    >>> m(torch.tensor([0.0]))
-    tensor([0.5000])
+
+
+class Sigmoid(_Sigmoidal):
+    r"""Logistic function: squashes to the open interval (0, 1).
+
+    :formula: \sigma(x) = \frac{1}{1 + e^{-x}}
+    :derivative: \sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)
+    :paper: rumelhart1986
+    :example: Sigmoid() | [0.0] | tensor([0.5000])
     """
-    paper = paper("Rumelhart, D. E.; Hinton, G. E.; Williams, R. J.", 1986,
-                  "Learning representations by back-propagating errors", "Nature 323",
-                  doi="10.1038/323533a0", key="rumelhart1986")
 
     def f(x):
         return special.expit(x)  # the e^{-|x|} form: never overflows
@@ -45,19 +45,14 @@ class Sigmoid(Elementwise):
         return _logistic_ip(x) if derivative else (_sigmoid_ip(x), None)
 
 
-class Tanh(Elementwise):
-    name = "tanh"
-    family = "sigmoidal"
-    formula = r"\tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} = 2\sigma(2x) - 1"
-    derivative = r"\tanh' x = 1 - \tanh^2 x"
-    description = "Zero-centred sigmoid with range (-1, 1)."
-    example = """
-    >>> m = Tanh()
-    >>> m(torch.tensor([0.0]))
-    tensor([0.])
+class Tanh(_Sigmoidal):
+    r"""Zero-centred sigmoid with range (-1, 1).
+
+    :formula: \tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} = 2\sigma(2x) - 1
+    :derivative: \tanh' x = 1 - \tanh^2 x
+    :paper: lecun1998
+    :example: Tanh() | [0.0] | tensor([0.])
     """
-    paper = paper("LeCun, Y.; Bottou, L.; Orr, G. B.; Müller, K.-R.", 1998, "Efficient BackProp",
-                  "Neural Networks: Tricks of the Trade, LNCS 1524", doi="10.1007/3-540-49430-8_2", key="lecun1998")
 
     def f(x):
         return np.tanh(x)
@@ -82,20 +77,14 @@ class Tanh(Elementwise):
 _SOFTSIGN_BIG = 2.0**60  # 1 + 2^60 == 2^60 in float32 and float64, so f(±2^60) == ±1
 
 
-class Softsign(Elementwise):
-    name = "softsign"
-    family = "sigmoidal"
-    formula = r"\frac{x}{1 + |x|}"
-    derivative = r"\frac{1}{(1 + |x|)^{2}}"
-    description = "Sigmoidal with polynomial (not exponential) tails."
-    example = """
-    >>> m = Softsign()
-    >>> m(torch.tensor([1.0, float("inf")]))
-    tensor([0.5000, 1.0000])
+class Softsign(_Sigmoidal):
+    r"""Sigmoidal with polynomial (not exponential) tails.
+
+    :formula: \frac{x}{1 + |x|}
+    :derivative: \frac{1}{(1 + |x|)^{2}}
+    :paper: glorot2010
+    :example: Softsign() | [1.0, float("inf")] | tensor([0.5000, 1.0000])
     """
-    paper = paper("Glorot, X.; Bengio, Y.", 2010, "Understanding the difficulty of training deep feedforward "
-                  "neural networks", "AISTATS 2010, PMLR 9", url="https://proceedings.mlr.press/v9/glorot10a.html",
-                  key="glorot2010")
 
     def f(x):
         ax = np.abs(x)

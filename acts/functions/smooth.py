@@ -6,7 +6,7 @@ import numpy as np
 from scipy import special
 
 from ..constants import GELU_SIGMOID_K, GELU_TANH_C, INV_SQRT_2, INV_SQRT_2PI, SQRT_2_OVER_PI, SQRT_PI_OVER_2
-from ..kinds import Elementwise, choice, paper, real
+from ..kinds import Elementwise, choice, real
 from ._numpy_math import _CLAMP, _keep_nan, _mul_exp, _mul_exp2, _mul_sigmoid, _split, _with_limits
 from ._torch_math import _exp_neg_abs, _logistic, _logistic_ip, _sigmoid, _sigmoid_ip, _e_abs, _scaled
 
@@ -23,6 +23,7 @@ def _gauss_parts(x):
 
     x is clamped to ±50 first: beyond, exp(-x²/2) < 1e-540 is 0 anyway.
     """
+
     xc = np.clip(x, -50.0, 50.0)
     xh, xl = _split(xc)
     return -0.5 * (xh * xh), -(xh * xl + 0.5 * (xl * xl))
@@ -41,48 +42,20 @@ def _mul_gauss_pdf(b, x):
 # Coefficients computed with mpmath (60 digits); degree 16 keeps the truncation
 # below 2^-60 relative for |d| <= 0.125 (checked by tests/test_accuracy.py).
 _GELU_NONE_ROOT = (-0.7517915246935645, 1.4956759177009883e-17)
-
-
 _GELU_NONE_TAYLOR = (  # f'(x0 + d) = Σ c_n d^n, n = 1..16 (mpmath, 60 digits)
-    0.4314939923140469,
-    0.388284982990552,
-    -0.018199676398671087,
-    -0.1140082332972217,
-    -0.014771522148244337,
-    0.019421679838189067,
-    0.004539228379125415,
-    -0.002239538068073497,
-    -0.0007448268386746817,
-    0.00018633974623233514,
-    8.615947861116571e-05,
-    -1.121438018842664e-05,
-    -7.74846130700372e-06,
-    4.3284506257392273e-07,
-    5.702764979242107e-07,
-    -1.6044265494246427e-09,
+    0.4314939923140469, 0.388284982990552, -0.018199676398671087, -0.1140082332972217,
+    -0.014771522148244337, 0.019421679838189067, 0.004539228379125415, -0.002239538068073497,
+    -0.0007448268386746817, 0.00018633974623233514, 8.615947861116571e-05, -1.121438018842664e-05,
+    -7.74846130700372e-06, 4.3284506257392273e-07, 5.702764979242107e-07, -1.6044265494246427e-09,
 )
 
 
 _GELU_TANH_ROOT = (-0.7524614220710163, 3.635560509207687e-17)
-
-
 _GELU_TANH_TAYLOR = (  # f'(x0 + d) = Σ c_n d^n, n = 1..16 (mpmath, 60 digits)
-    0.4304000910248585,
-    0.38751844613578895,
-    -0.01578285352184803,
-    -0.11394448308095899,
-    -0.01661932834305256,
-    0.019682309459833118,
-    0.005261059254921912,
-    -0.0024227318458750974,
-    -0.0009274420230205449,
-    0.00026392764052681053,
-    0.00012425227802639782,
-    -3.4956171694436116e-05,
-    -1.5950896871645105e-05,
-    5.918611710894005e-06,
-    2.4335516344299543e-06,
-    -9.898647747433667e-07,
+    0.4304000910248585, 0.38751844613578895, -0.01578285352184803, -0.11394448308095899,
+    -0.01661932834305256, 0.019682309459833118, 0.005261059254921912, -0.0024227318458750974,
+    -0.0009274420230205449, 0.00026392764052681053, 0.00012425227802639782, -3.4956171694436116e-05,
+    -1.5950896871645105e-05, 5.918611710894005e-06, 2.4335516344299543e-06, -9.898647747433667e-07,
 )
 
 
@@ -131,6 +104,7 @@ def _gelu_tanh_u(x):
     σ(2u) amplifies the relative error of 2u by |2u|(1 - σ(2u)); a plain float64
     evaluation (five roundings) costs up to ~7 ulp in GELU-tanh' near x = -1.65.
     """
+
     xc = np.clip(x, -1e100, 1e100)  # beyond, 2u is ±inf anyway (restored below)
     sq, sq_e = _two_prod(xc, xc)
     cx2, cx2_e = _two_prod(np.full_like(xc, _C_HI), sq)
@@ -155,6 +129,7 @@ def _phi(x):
     ``x`` is first clamped to ``±L`` where ``φ(L)`` underflows to 0, which also makes
     ``φ(±inf) = 0`` and keeps the grid small enough for ``xh²`` to be exact.
     """
+
     if x.dtype == torch.float64:
         lim, scale = 40.0, 2.0**20  # |xh|·2^20 < 2^26 → xh² has ≤ 52 bits
     else:
@@ -167,6 +142,7 @@ def _phi(x):
 
 def _ndtr(x):
     r"""``Φ(x) = erfc(-x/√2)/2``: accurate in both tails (no ``1 + erf`` cancellation)."""
+
     return 0.5 * torch.erfc(-INV_SQRT_2 * x)
 
 
@@ -201,6 +177,7 @@ def _mish_parts(x):
     * ``x ≤ 0``: ``g = e(e + 2)/(e² + 2e + 2)``,  ``g' = 4e(1 + e)/(e² + 2e + 2)²``
     * ``x > 0``: ``g = (1 + 2e)/(2e² + 2e + 1)``, ``g' = 4e²(1 + e)/(2e² + 2e + 1)²``
     """
+
     pos = x > 0
     e = _exp_neg_abs(x, pos)
     e2 = e * e
@@ -225,22 +202,24 @@ def _mish_parts_ip(x, derivative):
     return g, e.add_(1.0).mul_(4.0).mul_(w).div_(den.mul_(den))
 
 
-class GELU(Elementwise):
-    name = "gelu"
+class _Smooth(Elementwise):
+    """Smooth, ReLU-like units."""
+
     family = "smooth ReLU-like"
+
+
+class GELU(_Smooth):
+    r"""Gaussian error linear unit: x weighted by the probability that a standard normal is below x.
+
+    :formula: x\,\Phi(x) = \tfrac{x}{2}\bigl(1 + \operatorname{erf}(x/\sqrt{2})\bigr)\ \approx
+        \tfrac{x}{2}\bigl(1 + \tanh[\sqrt{2/\pi}\,(x + 0.044715\,x^{3})]\bigr) \approx x\,\sigma(1.702\,x)
+    :derivative: \Phi(x) + x\,\varphi(x),\quad \varphi(x) = e^{-x^{2}/2}/\sqrt{2\pi}
+    :paper: hendrycks2016
+    :example: GELU(approximate="tanh") | [0.0, 100.0] | tensor([  0., 100.])
+    """
+
     params = {"approximate": choice("none", "tanh", "sigmoid",
                                     doc='"none" (exact, x·Φ(x)), "tanh" or "sigmoid" (x·σ(1.702x))')}
-    formula = (r"x\,\Phi(x) = \tfrac{x}{2}\bigl(1 + \operatorname{erf}(x/\sqrt{2})\bigr)"
-               r"\ \approx \tfrac{x}{2}\bigl(1 + \tanh[\sqrt{2/\pi}\,(x + 0.044715\,x^{3})]\bigr) \approx x\,\sigma(1.702\,x)")
-    derivative = r"\Phi(x) + x\,\varphi(x),\quad \varphi(x) = e^{-x^{2}/2}/\sqrt{2\pi}"
-    description = "Gaussian error linear unit: x weighted by the probability that a standard normal is below x."
-    example = """
-    >>> m = GELU(approximate="tanh")
-    >>> m(torch.tensor([0.0, 100.0]))
-    tensor([  0., 100.])
-    """
-    paper = paper("Hendrycks, D.; Gimpel, K.", 2016, "Gaussian Error Linear Units (GELUs)", "arXiv preprint",
-                  arxiv="1606.08415", key="hendrycks2016")
 
     def f(x, approximate):
         if approximate == "none":
@@ -330,21 +309,17 @@ class GELU(Elementwise):
         return Swish.torch_df_fast(x, GELU_SIGMOID_K)
 
 
-class Swish(Elementwise):
-    name = "swish"
-    aliases = ("silu",)
-    family = "smooth ReLU-like"
-    params = {"beta": real(1.0, nonnegative=True, doc="β >= 0 (1: SiLU; 0: x/2; → ∞: ReLU)")}
-    formula = r"x\,\sigma(\beta x)"
-    derivative = r"\sigma(\beta x) + \beta x\,\sigma(\beta x)\bigl(1 - \sigma(\beta x)\bigr)"
-    description = "Self-gated unit; β = 1 is SiLU, β → ∞ approaches ReLU, β = 0 gives x/2."
-    example = """
-    >>> m = Swish(beta=1.0)
-    >>> m(torch.tensor([0.0]))
-    tensor([0.])
+class Swish(_Smooth):
+    r"""Self-gated unit; β = 1 is SiLU, β → ∞ approaches ReLU, β = 0 gives x/2.
+
+    :formula: x\,\sigma(\beta x)
+    :derivative: \sigma(\beta x) + \beta x\,\sigma(\beta x)\bigl(1 - \sigma(\beta x)\bigr)
+    :paper: ramachandran2017
+    :example: Swish(beta=1.0) | [0.0] | tensor([0.])
     """
-    paper = paper("Ramachandran, P.; Zoph, B.; Le, Q. V.", 2017, "Searching for Activation Functions",
-                  "arXiv preprint", arxiv="1710.05941", key="ramachandran2017")
+
+    aliases = ("silu",)
+    params = {"beta": real(1.0, nonnegative=True, doc="β >= 0 (1: SiLU; 0: x/2; → ∞: ReLU)")}
 
     def f(x, beta):
         at_neg_inf = 0.0 if beta > 0 else -np.inf
@@ -381,19 +356,14 @@ class Swish(Elementwise):
         return dp.mul_(tc).add_(p)
 
 
-class Mish(Elementwise):
-    name = "mish"
-    family = "smooth ReLU-like"
-    formula = r"x \tanh\bigl(\operatorname{softplus}(x)\bigr) = x \tanh\bigl(\ln(1 + e^{x})\bigr)"
-    derivative = r"\tanh(\operatorname{sp}(x)) + x\,\sigma(x)\,\operatorname{sech}^{2}(\operatorname{sp}(x))"
-    description = "Self-regularised non-monotonic activation."
-    example = """
-    >>> m = Mish()
-    >>> m(torch.tensor([0.0]))
-    tensor([0.])
+class Mish(_Smooth):
+    r"""Self-regularised non-monotonic activation.
+
+    :formula: x \tanh\bigl(\operatorname{softplus}(x)\bigr) = x \tanh\bigl(\ln(1 + e^{x})\bigr)
+    :derivative: \tanh(\operatorname{sp}(x)) + x\,\sigma(x)\,\operatorname{sech}^{2}(\operatorname{sp}(x))
+    :paper: misra2019
+    :example: Mish() | [0.0] | tensor([0.])
     """
-    paper = paper("Misra, D.", 2019, "Mish: A Self Regularized Non-Monotonic Activation Function", "BMVC 2020",
-                  arxiv="1908.08681", key="misra2019")
 
     def f(x):
         # tanh(softplus x) = n/(n+2), n = e^x(e^x+2). With t = e^{-|x|}:
@@ -436,22 +406,16 @@ class Mish(Elementwise):
         return dg.mul_(x.clamp(-800.0, 800.0)).add_(g)
 
 
-class Softplus(Elementwise):
-    name = "softplus"
-    family = "smooth ReLU-like"
-    params = {"beta": real(1.0, positive=True, doc="β > 0: the sharpness (→ ∞: ReLU)")}
-    formula = r"\tfrac{1}{\beta}\ln\bigl(1 + e^{\beta x}\bigr)"
-    derivative = r"\sigma(\beta x)"
-    description = "Smooth ReLU; exact for every x here (torch's native form switches to x above a threshold)."
-    example = """
-    >>> m = Softplus()
-    >>> m(torch.tensor([0.0], dtype=torch.float64)).item() == math.log(2)
-    True
+class Softplus(_Smooth):
+    r"""Smooth ReLU; exact for every x here (torch's native form switches to x above a threshold).
+
+    :formula: \tfrac{1}{\beta}\ln\bigl(1 + e^{\beta x}\bigr)
+    :derivative: \sigma(\beta x)
+    :paper: dugas2000
+    :example: Softplus() | [0.0] | tensor([0.6931])
     """
-    paper = paper("Dugas, C.; Bengio, Y.; Bélisle, F.; Nadeau, C.; Garcia, R.", 2000,
-                  "Incorporating Second-Order Functional Knowledge for Better Option Pricing", "NeurIPS 13 (2000)",
-                  url="https://papers.nips.cc/paper/1920-incorporating-second-order-functional-knowledge-for-better-option-pricing",
-                  key="dugas2000")
+
+    params = {"beta": real(1.0, positive=True, doc="β > 0: the sharpness (→ ∞: ReLU)")}
 
     def f(x, beta):
         # log(1 + e^z)/β = (max(z, 0) + log1p(e^{-|z|}))/β, z = βx: exact for every x,

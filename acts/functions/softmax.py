@@ -6,16 +6,12 @@ import math
 
 import numpy as np
 
-from ..kinds import AlongAxis, axis, paper
+from ..kinds import AlongAxis, axis
 from ._numpy_math import _keep_nan
 
 from .._lazy import lazy_torch
 
 torch = lazy_torch(globals())
-
-_BRIDLE = paper("Bridle, J. S.", 1990, "Probabilistic Interpretation of Feedforward Classification Network "
-                "Outputs, with Relationships to Statistical Pattern Recognition", "Neurocomputing, NATO ASI F68",
-                doi="10.1007/978-3-642-76153-9_28", key="bridle1990")
 
 
 # --- numpy ----------------------------------------------------------------------------------
@@ -31,11 +27,18 @@ def _shifted(x, ax):
     return np.where(undefined, -np.inf, d), posinf, undefined
 
 
-def _softmax(x, axis):
+def _trivial(x, axis, value):
+    """The result for a 0-d x (a vector of one element: ``value``, nan kept) or an empty
+    axis (nothing to normalise); None otherwise."""
     if x.ndim == 0:
-        return _keep_nan(x, np.ones_like(x))
-    if x.shape[axis] == 0:
-        return x.copy()
+        return _keep_nan(x, np.full_like(x, value))
+    return x.copy() if x.shape[axis] == 0 else None
+
+
+def _softmax(x, axis):
+    trivial = _trivial(x, axis, 1.0)
+    if trivial is not None:
+        return trivial
     d, _, undefined = _shifted(x, axis)
     e = np.exp(d, out=d)  # d is a fresh array
     total = np.sum(e, axis=axis, keepdims=True)
@@ -59,6 +62,7 @@ def _t_shifted(x, ax):
       the mass equally: ``softmax([inf, 1, inf]) = [1/2, 0, 1/2]``, the limit;
     * a row that is all −inf (no limit exists) or holds a NaN gives NaN (as torch).
     """
+
     m = x.amax(ax, keepdim=True)
     return torch.where((x == m) & (m != -math.inf), 0.0, x - m)
 
@@ -91,21 +95,24 @@ def _t_softmax_vjp_ip(y, g, ax):
     return torch.sub(g, gy.sum(ax, keepdim=True), out=gy).mul_(y)
 
 
-class Softmax(AlongAxis):
-    name = "softmax"
+class _Normalising(AlongAxis):
+    """Probabilities along an axis."""
+
     family = "normalising"
     params = {"axis": axis(-1)}
-    formula = r"\operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}"
-    derivative = (r"\frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),\quad "
-                  r"J = \operatorname{diag}(s) - s s^{\top}")
-    convention = "Computed as exp(x - max x): shift-invariant, never overflows. A row of all -inf is undefined (nan)."
-    description = "Turns a vector of logits into a probability distribution."
-    example = """
-    >>> m = Softmax(axis=-1)
-    >>> m(torch.tensor([0.0, float("-inf")]))
-    tensor([1., 0.])
+
+
+class Softmax(_Normalising):
+    r"""Turns a vector of logits into a probability distribution.
+
+    :formula: \operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
+    :derivative: \frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),\quad J =
+        \operatorname{diag}(s) - s s^{\top}
+    :convention: Computed as exp(x - max x): shift-invariant, never overflows. A row of all -inf is
+        undefined (nan).
+    :paper: bridle1990
+    :example: Softmax(axis=-1) | [0.0, float("-inf")] | tensor([1., 0.])
     """
-    paper = _BRIDLE
 
     f, jvp = _softmax, _softmax_jvp
 
@@ -122,19 +129,14 @@ class Softmax(AlongAxis):
         return _t_softmax_vjp_ip(_t_softmax_ip(x, axis), g, axis)
 
 
-class Softmin(AlongAxis):
-    name = "softmin"
-    family = "normalising"
-    params = {"axis": axis(-1)}
-    formula = r"\operatorname{softmin}(x)_i = \frac{e^{-x_i}}{\sum_j e^{-x_j}} = \operatorname{softmax}(-x)_i"
-    derivative = r"\frac{\partial s_i}{\partial x_j} = -s_i\,(\delta_{ij} - s_j)"
-    description = "Softmax of -x: the smallest entry gets the largest weight."
-    example = """
-    >>> m = Softmin()
-    >>> m(torch.tensor([0.0, 0.0]))
-    tensor([0.5000, 0.5000])
+class Softmin(_Normalising):
+    r"""Softmax of -x: the smallest entry gets the largest weight.
+
+    :formula: \operatorname{softmin}(x)_i = \frac{e^{-x_i}}{\sum_j e^{-x_j}} = \operatorname{softmax}(-x)_i
+    :derivative: \frac{\partial s_i}{\partial x_j} = -s_i\,(\delta_{ij} - s_j)
+    :paper: bridle1990
+    :example: Softmin() | [0.0, 0.0] | tensor([0.5000, 0.5000])
     """
-    paper = _BRIDLE
 
     def f(x, axis):
         return _softmax(-x, axis)
@@ -155,26 +157,21 @@ class Softmin(AlongAxis):
         return _t_softmax_vjp_ip(_t_softmax_ip(-x, axis, overwrite=True), g, axis).neg_()
 
 
-class LogSoftmax(AlongAxis):
-    name = "log_softmax"
-    family = "normalising"
-    params = {"axis": axis(-1)}
-    formula = r"\log\operatorname{softmax}(x)_i = x_i - \log\sum_j e^{x_j}"
-    derivative = r"\frac{\partial}{\partial x_j} = \delta_{ij} - \operatorname{softmax}(x)_j"
-    convention = "Computed as (x - max) - log1p(Σ_{j≠argmax} e^{x_j - max}): no overflow, full accuracy near 0."
-    description = "Log-probabilities; with NLLLoss it is cross-entropy."
-    example = """
-    >>> m = LogSoftmax()
-    >>> m(torch.tensor([0.0, 0.0])).exp()
-    tensor([0.5000, 0.5000])
+class LogSoftmax(_Normalising):
+    r"""Log-probabilities; with NLLLoss it is cross-entropy.
+
+    :formula: \log\operatorname{softmax}(x)_i = x_i - \log\sum_j e^{x_j}
+    :derivative: \frac{\partial}{\partial x_j} = \delta_{ij} - \operatorname{softmax}(x)_j
+    :convention: Computed as (x - max) - log1p(Σ_{j≠argmax} e^{x_j - max}): no overflow, full accuracy near
+        0.
+    :paper: bridle1990
+    :example: LogSoftmax() | [0.0, 0.0] | tensor([-0.6931, -0.6931])
     """
-    paper = _BRIDLE
 
     def f(x, axis):
-        if x.ndim == 0:
-            return _keep_nan(x, np.zeros_like(x))
-        if x.shape[axis] == 0:
-            return x.copy()
+        trivial = _trivial(x, axis, 0.0)
+        if trivial is not None:
+            return trivial
         d, _, undefined = _shifted(x, axis)
         e = np.exp(d)
         # log Σe^d = log1p(Σ over all but one maximum): keeps full relative accuracy
