@@ -73,8 +73,6 @@ class Activation:
         self.name = spec.name
         self.aliases = tuple(spec.aliases)
         self.family = spec.family
-        self.formula = spec.formula
-        self.derivative = spec.derivative
         self.description = spec.description
         self.convention = spec.convention
         self.learnable = int(spec.learnable)  # learnable parameters per feature of the module form
@@ -82,11 +80,11 @@ class Activation:
         self.params = MappingProxyType({k: v.default for k, v in spec.params.items()})
         self.elementwise = spec.elementwise
         self._props = None
+        self._latex = None
         self.__doc__ = self._doc()
 
     def _doc(self):
-        lines = [f"{self.name}: {self.description}", "", f"    f(x)  = {self.formula}",
-                 f"    f'(x) = {self.derivative}"]
+        lines = [f"{self.name}: {self.description}", "", "Formula and derivative: .formula, .derivative (LaTeX)."]
         if self.convention:
             lines += ["", f"Convention: {self.convention}"]
         if self.params:
@@ -95,6 +93,23 @@ class Activation:
             ref = self.paper.get("arxiv") and f"arXiv:{self.paper['arxiv']}" or self.paper.get("doi") or self.paper.get("url")
             lines += ["", f"Paper: {self.paper['authors']} ({self.paper['year']}). {self.paper['title']}. {ref}"]
         return "\n".join(lines)
+
+    @property
+    def formula(self) -> str:
+        """The formula in LaTeX (no surrounding ``$``), printed from the spec's sympy form."""
+        return self._tex()[0]
+
+    @property
+    def derivative(self) -> str:
+        """The derivative (or Jacobian entry) in LaTeX, printed from the spec's sympy form."""
+        return self._tex()[1]
+
+    def _tex(self):
+        if self._latex is None:
+            from . import symbolic
+
+            self._latex = symbolic.latex(self.spec)
+        return self._latex
 
     def __repr__(self):
         extra = f", aliases={self.aliases}" if self.aliases else ""

@@ -1,9 +1,10 @@
 """The kinds of activation, and the parameters they are declared with.
 
 Every activation is one *spec*: a class in ``acts/functions/<family>.py`` that subclasses its
-kind and declares, once, its name, family, parameters (default + validation), formula and
-derivative (LaTeX), kink convention, citation, the numpy form and derivative and the torch
-form and derivative. Defining the class registers it; the registry entry
+kind and declares, once, its name (its class name), family, parameters (default + validation),
+formula and derivative (sympy syntax in its docstring, printed as LaTeX by
+:mod:`acts.symbolic`), kink convention, citation (a references.bib key), the numpy form and
+derivative and the torch form and derivative. Defining the class registers it; the registry entry
 (:class:`acts.Activation`), the autograd ``Function``, the public torch function with a real
 signature, the ``nn.Module`` class and every docstring are generated from it.
 
@@ -43,8 +44,11 @@ class Param:
     """One parameter: its default, its check (returns the cleaned value or raises) and a
     one-line description for the docstrings."""
 
-    def __init__(self, default: Any, check: Callable[[str, Any], Any], doc: str = "", kind: str = ""):
+    def __init__(self, default: Any, check: Callable[[str, Any], Any], doc: str = "", kind: str = "",
+                 symbol: str = ""):
         self.default, self.check, self.doc, self.kind = default, check, doc, kind
+        #: how the formulas print it (LaTeX; default: its name); a real one is a formula's symbol
+        self.symbol, self.numeric = symbol, kind.startswith("float")
 
     def __repr__(self):
         return f"Param({self.default!r}, {self.kind})"
@@ -84,11 +88,11 @@ def _real_check(positive, nonnegative, array):
     return check
 
 
-def real(default, *, positive=False, nonnegative=False, array=False, doc=""):
+def real(default, *, positive=False, nonnegative=False, array=False, doc="", symbol=""):
     """A finite real (optionally > 0 or >= 0; with ``array``, also an array or a tensor, which
     is checked with torch ops and passed through unchanged)."""
     kind = "float" + (" > 0" if positive else " >= 0" if nonnegative else "") + (" or array" if array else "")
-    return Param(default, _real_check(positive, nonnegative, array), doc, kind)
+    return Param(default, _real_check(positive, nonnegative, array), doc, kind, symbol)
 
 
 def choice(*options, doc=""):
@@ -145,14 +149,17 @@ def optional_real_array(*, nonnegative=False, doc=""):
                  "None or array" + (" >= 0" if nonnegative else ""))
 
 
-_FIELDS = ("formula", "derivative", "convention", "paper", "example")
+_FIELDS = ("formula", "derivative", "where", "convention", "paper", "example")
+_MATH = ("formula", "derivative", "where")
 
 
 def read_docstring(doc: str | None) -> dict:
     r"""A spec's docstring, in the style of jax.nn: its first paragraph is the description, and
-    ``:field: value`` lines (continued on lines indented further, joined with a space) give
-    ``formula`` and ``derivative`` (LaTeX), ``convention`` (the derivative at kinks),
-    ``paper`` (a references.bib key) and ``example`` (``constructor | input | output shown``)."""
+    ``:field: value`` lines (continued on lines indented further, joined with a space) give the
+    math (``formula``, ``formula[param=value]``, ``derivative``, ``where``: sympy syntax, see
+    :mod:`acts.symbolic`; returned together as ``math``), ``convention`` (the derivative at
+    kinks, in words), ``paper`` (a references.bib key) and ``example``
+    (``constructor | input | output shown``)."""
     fields: dict[str, str] = {}
     lines = inspect.cleandoc(doc or "").splitlines()
     description = []
@@ -162,10 +169,10 @@ def read_docstring(doc: str | None) -> dict:
         description.append(line.strip())
     current = None
     for line in lines[len(description):]:
-        m = re.match(r"^:(\w+):\s*(.*)$", line)
+        m = re.match(r"^:(\w+(?:\[\w+=\w+\])?):\s*(.*)$", line)
         if m:
             current = m.group(1)
-            if current not in _FIELDS:
+            if current.split("[")[0] not in _FIELDS:
                 raise ValueError(f"unknown field :{current}: in a spec's docstring (known: {', '.join(_FIELDS)})")
             fields[current] = m.group(2).strip()
         elif current and line.startswith(" "):
@@ -176,6 +183,7 @@ def read_docstring(doc: str | None) -> dict:
         fields["description"] = " ".join(description)
     if "example" in fields:
         fields["example"] = tuple(part.strip() for part in fields["example"].split(" | "))
+    fields["math"] = {k: fields.pop(k) for k in list(fields) if k.split("[")[0] in _MATH}
     return fields
 
 
@@ -190,9 +198,9 @@ class Spec:
     """Base of every spec. Attributes a spec sets (a kind sets some for it):
 
     ``name`` (made from the class name, see :func:`snake_case`), ``aliases``, ``family``, ``params``
-    (name → :class:`Param`), ``formula``, ``derivative`` (LaTeX), ``convention`` (the
+    (name → :class:`Param`), ``math`` (formula, derivative, where-clauses), ``convention`` (the
     derivative at kinks), ``description``, ``paper`` (a references.bib key), ``example`` (these
-    six written in the class docstring, see :func:`read_docstring`), ``learnable`` (learnable
+    written in the class docstring, see :func:`read_docstring`), ``learnable`` (learnable
     parameters per feature of the module form); numpy ``f(x, **p)`` and ``df(x, **p)`` or ``jvp(x, v, **p)``;
     the torch forms its kind asks for. ``relation(p)`` checks parameters against each other.
     The class's own name is the name of its ``nn.Module`` (``acts.nn.GELU``). Functions in
@@ -204,7 +212,9 @@ class Spec:
     aliases: tuple[str, ...] = ()
     family = ""
     params: dict[str, Param] = {}
-    formula = derivative = convention = description = ""
+    convention = description = ""
+    #: the docstring's formula, derivative and where-clauses, in sympy syntax (acts.symbolic)
+    math: dict[str, str] = {}
     #: the key of the paper that introduced it, in acts/references.bib
     paper: str | None = None
     learnable = 0

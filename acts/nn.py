@@ -225,12 +225,32 @@ def _runner(spec) -> Callable:
 RUNNERS: dict[str, Callable[..., Tensor]] = {a.name: _runner(a.spec) for a in all_activations()}
 
 
-def _math_doc(a) -> list[str]:
-    lines = [".. math::", f"    {a.formula}", "",
-             "Derivative:", "", ".. math::", f"    {a.derivative}", ""]
+def _math_doc(a, tex: bool) -> list[str]:
+    """The formula and derivative: LaTeX (printed with sympy), or the spec's sympy text."""
+    if tex:
+        lines = [".. math::", f"    {a.formula}", "", "Derivative:", "", ".. math::", f"    {a.derivative}", ""]
+    else:
+        math = a.spec.math or {"formula": f"a*g(b), g the gate {a.spec.gate.name}: "
+                                          f"{a.spec.gate.math['formula'].split(' = ')[0]} at x = b"}
+        lines = [f"f = {math['formula']}"] + ([f"f' = {math['derivative']}"] if "derivative" in math else [])
+        lines += [f"where {math['where']}"] if "where" in math else []
+        lines += ["(LaTeX: acts.get(name).formula and .derivative)", ""]
     if a.convention:
         lines += [f"Convention: {a.convention}", ""]
     return lines
+
+
+class _LazyDoc:
+    """A class's ``__doc__`` built on first read (the LaTeX needs sympy, which ``import
+    acts.nn`` should not import)."""
+
+    def __init__(self, build: Callable[[], str]):
+        self.build, self.text = build, None
+
+    def __get__(self, obj, owner=None) -> str:
+        if self.text is None:
+            self.text = self.build()
+        return self.text
 
 
 def _paper_doc(a) -> list[str]:
@@ -256,9 +276,9 @@ def _public(a) -> Callable:
     exec(src, ns)  # a real function: its signature is what help() and inspect show
     fn = ns[a.name]
     fn.__module__ = __name__
-    lines = [f"{a.description}", ""] + _math_doc(a)
+    lines = [f"{a.description}", ""] + _math_doc(a, tex=False)
     if names:
-        lines += ["Args:"] + [f"    {k} ({p.kind}): {p.doc or ''} Default: {p.default!r}" for k, p in spec.params.items()]
+        lines += ["Args:"] + [f"    {k} ({p.kind}): {p.doc}. Default: {p.default!r}" for k, p in spec.params.items()]
         lines += [""]
     fn.__doc__ = "\n".join(lines + _paper_doc(a)).rstrip() + "\n"
     return fn
@@ -490,8 +510,8 @@ def _module(a) -> type:
     docs["compiled"] = "(bool or str) use the torch.compile'd form (acts.nn.compiled); True: inductor, or a backend name"
     docs["device"] = "of the learnable parameters and buffers, as torch's factory arguments"
     docs["dtype"] = docs["device"]
-    lines = [f"{spec.__name__}: {a.description}", ""] + _math_doc(a)
-    lines += ["Args:"] + [f"    {k}: {docs[k]}." + ("" if v is REQUIRED else f" Default: {v!r}")
+    head = [f"{spec.__name__}: {a.description}", ""]
+    lines = ["Args:"] + [f"    {k}: {docs[k]}." + ("" if v is REQUIRED else f" Default: {v!r}")
                           for k, v in defaults.items()]
     if learned:
         lines += ["", "Attributes:", f"    {learned} (Tensor): learnable, one per feature."]
@@ -499,9 +519,10 @@ def _module(a) -> type:
     if spec.example:
         make, given, shown = spec.example
         lines += ["Examples::", "", f"    >>> m = {make}", f"    >>> m(torch.tensor({given}))", f"    {shown}", ""]
+    tail = lines + _paper_doc(a)
     body = {"name": a.name, "defaults": defaults, "module_only": module_only, "_spec": spec,
-            "__doc__": "\n".join(lines + _paper_doc(a)).rstrip() + "\n", "__module__": __name__,
-            "__qualname__": spec.__name__}
+            "__doc__": _LazyDoc(lambda: "\n".join(head + _math_doc(a, tex=True) + tail).rstrip() + "\n"),
+            "__module__": __name__, "__qualname__": spec.__name__}
     for hook, method in (("module_forward", "forward"), ("module_repr", "extra_repr")):
         if hasattr(spec, hook):
             body[method] = getattr(spec, hook)

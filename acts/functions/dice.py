@@ -48,10 +48,9 @@ def _t_param(t, x, ax, T):
 class Dice(BatchStats):
     r"""Data-adaptive PReLU of the Deep Interest Network: the rectification point follows the data.
 
-    :formula: p(s)\,s + \bigl(1 - p(s)\bigr)\,\alpha s,\quad p(s) = \sigma\!\Bigl(\frac{s -
-        \mathrm{E}[s]}{\sqrt{\mathrm{Var}[s] + \epsilon}}\Bigr)
-    :derivative: \alpha + (1 - \alpha)\Bigl(p + \frac{s\,p\,(1 - p)}{\sqrt{\mathrm{Var}[s] +
-        \epsilon}}\Bigr)\quad(\text{statistics fixed})
+    :formula: p*s + (1 - p)*alpha*s
+    :derivative: alpha + (1 - alpha)*(p + s*p*(1 - p)/sqrt(V + eps))
+    :where: p = sigma((s - E)/sqrt(V + eps))
     :convention: Batch statistics (biased variance) over `axis` when mean/var are None (training); the given
         running statistics otherwise (eval). df needs the statistics.
     :paper: zhou2018
@@ -62,7 +61,7 @@ class Dice(BatchStats):
     family = "adaptive gate"
     learnable = 1
     params = {"alpha": real(0.0, array=True, doc="the slope α of the low side (initial value in the module)"),
-              "eps": real(1e-8, nonnegative=True, doc="ε added to the variance"),
+              "eps": real(1e-8, nonnegative=True, doc="ε added to the variance", symbol=r"\epsilon"),
               "axis": axis(0, doc="the batch axis the statistics are taken over"),
               "mean": optional_real_array(doc="running mean (eval); None: batch statistics"),
               "var": optional_real_array(nonnegative=True, doc="running variance (eval); None: batch statistics")}

@@ -21,8 +21,8 @@ class _Exponential(Elementwise):
 class ELU(_Exponential):
     r"""Exponential linear unit: saturates softly to -α for x → -∞.
 
-    :formula: \begin{cases}x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0\end{cases}
-    :derivative: \begin{cases}1 & x > 0 \\ \alpha\,e^{x} & x \le 0\end{cases}
+    :formula: Piecewise((x, x > 0), (alpha*(exp(x) - 1), True))
+    :derivative: Piecewise((1, x > 0), (alpha*exp(x), True))
     :convention: elu'(0) = α, as torch.
     :paper: clevert2015
     :example: ELU(alpha=1.0) | [0.0, 2.0] | tensor([0., 2.])
@@ -60,9 +60,9 @@ class ELU(_Exponential):
 class SELU(_Exponential):
     r"""Scaled ELU whose constants make mean 0 / variance 1 a fixed point of a dense layer.
 
-    :formula: \lambda\begin{cases}x & x > 0 \\ \alpha\,(e^{x} - 1) & x \le 0\end{cases},\ \alpha \approx
-        1.6733,\ \lambda \approx 1.0507
-    :derivative: \lambda\begin{cases}1 & x > 0 \\ \alpha\,e^{x} & x \le 0\end{cases}
+    :formula: lam*Piecewise((x, x > 0), (alpha*(exp(x) - 1), True))
+    :derivative: lam*Piecewise((1, x > 0), (alpha*exp(x), True))
+    :where: alpha = SELU_ALPHA; lam = SELU_LAMBDA
     :convention: selu'(0) = λα, as torch.
     :paper: klambauer2017
     :example: SELU() | [0.0] | tensor([0.])
@@ -90,8 +90,8 @@ class SELU(_Exponential):
 class CELU(_Exponential):
     r"""Continuously differentiable ELU: the ELU with x/α inside the exponential.
 
-    :formula: \max(0, x) + \min\bigl(0, \alpha\,(e^{x/\alpha} - 1)\bigr)
-    :derivative: \begin{cases}1 & x > 0 \\ e^{x/\alpha} & x \le 0\end{cases}
+    :formula: Max(0, x) + Min(0, alpha*(exp(x/alpha) - 1))
+    :derivative: Piecewise((1, x > 0), (exp(x/alpha), True))
     :convention: celu'(0) = 1 from both sides: C¹ for every α > 0.
     :paper: barron2017
     :example: CELU(alpha=2.0) | [0.0, 1.0] | tensor([0., 1.])

@@ -23,9 +23,6 @@ class _GatedUnit(Gated):
 class GLU(_GatedUnit):
     r"""Gated linear unit: half the input gates the other half.
 
-    :formula: \operatorname{GLU}(a, b) = a \otimes \sigma(b),\quad [a, b] = x
-    :derivative: \frac{\partial}{\partial a} = \sigma(b),\quad \frac{\partial}{\partial b} =
-        a\,\sigma(b)\bigl(1 - \sigma(b)\bigr)
     :paper: dauphin2017
     :example: GLU() | [2.0, 0.0] | tensor([1.])
     """
@@ -39,9 +36,6 @@ class GLU(_GatedUnit):
 class SwiGLU(_GatedUnit):
     r"""GLU with a Swish gate: the FFN of LLaMA-style transformers.
 
-    :formula: \operatorname{SwiGLU}(a, b) = a \otimes \operatorname{Swish}_\beta(b),\quad [a, b] = x
-    :derivative: \frac{\partial}{\partial a} = \operatorname{Swish}_\beta(b),\quad \frac{\partial}{\partial
-        b} = a\,\operatorname{Swish}_\beta'(b)
     :paper: shazeer2020
     :example: SwiGLU() | [2.0, 0.0] | tensor([0.])
     """
@@ -52,9 +46,6 @@ class SwiGLU(_GatedUnit):
 class GEGLU(_GatedUnit):
     r"""GLU with a GELU gate: the FFN of T5 v1.1 (PaLM uses SwiGLU).
 
-    :formula: \operatorname{GeGLU}(a, b) = a \otimes \operatorname{GELU}(b),\quad [a, b] = x
-    :derivative: \frac{\partial}{\partial a} = \operatorname{GELU}(b),\quad \frac{\partial}{\partial b} =
-        a\,\operatorname{GELU}'(b)
     :paper: shazeer2020
     :example: GEGLU() | [2.0, 0.0] | tensor([0.])
     """

@@ -21,14 +21,14 @@ class _Hard(Elementwise):
 class Hardtanh(_Hard):
     r"""Piecewise-linear tanh.
 
-    :formula: \min\bigl(\max(x, a), b\bigr),\quad a = \text{min\_val},\ b = \text{max\_val}
-    :derivative: \begin{cases}1 & a < x < b \\ 0 & \text{otherwise}\end{cases}
+    :formula: Min(Max(x, min_val), max_val)
+    :derivative: Piecewise((1, (min_val < x) & (x < max_val)), (0, True))
     :convention: hardtanh' = 0 at min_val and max_val, as torch.
     :paper: gulcehre2016
     :example: Hardtanh(min_val=-2.0, max_val=2.0) | [-3.0, 1.0, 3.0] | tensor([-2.,  1.,  2.])
     """
 
-    params = {"min_val": real(-1.0, doc="the lower corner a"), "max_val": real(1.0, doc="the upper corner b")}
+    params = {"min_val": real(-1.0, doc="the lower corner a", symbol="a"), "max_val": real(1.0, doc="the upper corner b", symbol="b")}
 
     def relation(p):
         if not p["min_val"] < p["max_val"]:
@@ -51,8 +51,8 @@ class Hardtanh(_Hard):
 class ReLU6(_Hard):
     r"""ReLU capped at 6: bounded activations for low-precision mobile inference.
 
-    :formula: \operatorname{ReLU6}(x) = \min\bigl(\max(0, x), 6\bigr)
-    :derivative: \begin{cases}1 & 0 < x < 6 \\ 0 & \text{otherwise}\end{cases}
+    :formula: Min(Max(0, x), 6)
+    :derivative: Piecewise((1, (x > 0) & (x < 6)), (0, True))
     :convention: relu6'(0) = relu6'(6) = 0, as torch.
     :paper: sandler2018
     :example: ReLU6() | [-1.0, 3.0, 7.0] | tensor([0., 3., 6.])
@@ -74,8 +74,8 @@ class ReLU6(_Hard):
 class Hardsigmoid(_Hard):
     r"""Piecewise-linear sigmoid (MobileNetV3's definition, as torch).
 
-    :formula: \frac{\operatorname{ReLU6}(x + 3)}{6} = \min\bigl(\max(0, \tfrac{x}{6} + \tfrac12), 1\bigr)
-    :derivative: \begin{cases}\tfrac16 & -3 < x < 3 \\ 0 & \text{otherwise}\end{cases}
+    :formula: Min(Max(0, x + 3), 6)/6 = Min(Max(0, x/6 + Rational(1, 2)), 1)
+    :derivative: Piecewise((Rational(1, 6), (x > -3) & (x < 3)), (0, True))
     :convention: hardsigmoid'(±3) = 0, as torch.
     :paper: howard2019
     :example: Hardsigmoid() | [-4.0, 0.0, 4.0] | tensor([0.0000, 0.5000, 1.0000])
@@ -97,8 +97,8 @@ class Hardsigmoid(_Hard):
 class Hardswish(_Hard):
     r"""Piecewise-polynomial Swish for mobile (MobileNetV3).
 
-    :formula: x\,\frac{\operatorname{ReLU6}(x + 3)}{6}
-    :derivative: \begin{cases}0 & x \le -3 \\ \tfrac{2x + 3}{6} & -3 < x < 3 \\ 1 & x \ge 3\end{cases}
+    :formula: x*Min(Max(0, x + 3), 6)/6
+    :derivative: Piecewise((0, x <= -3), ((2*x + 3)/6, x < 3), (1, True))
     :convention: hardswish'(-3) = 0 and hardswish'(3) = 1 (the outer pieces), as torch 2.13 autograd.
     :paper: howard2019
     :example: Hardswish() | [-4.0, 0.0, 4.0] | tensor([-0.,  0.,  4.])

@@ -13,8 +13,8 @@ torch = lazy_torch(globals())
 class Identity(Elementwise):
     r"""No activation: a stack of linear layers stays linear.
 
-    :formula: f(x) = x
-    :derivative: f'(x) = 1
+    :formula: x
+    :derivative: 1
     :example: Identity() | [-1.0, 2.0] | tensor([-1.,  2.])
     """
 
@@ -34,8 +34,8 @@ class Identity(Elementwise):
 class BinaryStep(Elementwise):
     r"""The perceptron's threshold unit: gradient 0 almost everywhere, so it cannot be trained by backprop.
 
-    :formula: \begin{cases}1 & x \ge 0 \\ 0 & x < 0\end{cases}
-    :derivative: f'(x) = 0 \quad (x \ne 0;\ \text{we use } f'(0) = 0)
+    :formula: Piecewise((1, x >= 0), (0, True))
+    :derivative: 0
     :convention: f'(0) = 0 (the jump at 0 has no derivative); step(0) = 1.
     :paper: mcculloch1943
     :example: BinaryStep() | [-1.0, 0.0, 2.0] | tensor([0., 1., 1.])

@@ -25,8 +25,8 @@ def _t_groups(x, k, ax):
 class Maxout(Grouped):
     r"""Max over groups of k consecutive inputs: the layer before needs k× the outputs (and weights).
 
-    :formula: f(x)_i = \max_{0 \le j < k} x_{ik + j}
-    :derivative: \frac{\partial f_i}{\partial x_{ik+j}} = [\,j = \arg\max_{j'} x_{ik+j'}\,]
+    :formula: GroupMax(x, i, k)
+    :derivative: KroneckerDelta(j, FirstArgMax(x, i, k))
     :convention: The gradient goes to the first maximum of each group, as with torch.max(dim) and argmax
         (torch.amax would split it equally among tied maxima).
     :paper: goodfellow2013

@@ -17,8 +17,8 @@ torch = lazy_torch(globals())
 class ReLU(Elementwise):
     r"""Rectified linear unit.
 
-    :formula: \operatorname{ReLU}(x) = \max(0, x)
-    :derivative: \begin{cases}1 & x > 0 \\ 0 & x \le 0\end{cases}
+    :formula: Max(0, x)
+    :derivative: Piecewise((1, x > 0), (0, True))
     :convention: relu'(0) = 0, as torch and JAX.
     :paper: glorot2011
     :example: ReLU() | [-1.0, 2.0] | tensor([0., 2.])
@@ -49,14 +49,14 @@ class _Leaky(Elementwise):
 class LeakyReLU(_Leaky):
     r"""ReLU with a small fixed slope for x < 0, so no unit is ever exactly dead.
 
-    :formula: \begin{cases}x & x > 0 \\ \alpha\,x & x \le 0\end{cases},\quad \alpha = \text{negative\_slope}
-    :derivative: \begin{cases}1 & x > 0 \\ \alpha & x \le 0\end{cases}
+    :formula: Piecewise((x, x > 0), (negative_slope*x, True))
+    :derivative: Piecewise((1, x > 0), (negative_slope, True))
     :convention: leaky_relu'(0) = negative_slope, as torch.
     :paper: maas2013
     :example: LeakyReLU(negative_slope=0.1) | [-1.0, 2.0] | tensor([-0.1000,  2.0000])
     """
 
-    params = {"negative_slope": real(0.01, doc="the slope a for x <= 0")}
+    params = {"negative_slope": real(0.01, doc="the slope α for x <= 0", symbol=r"\alpha")}
 
     def f(x, negative_slope):
         if np.ndim(negative_slope) == 0 and 0 < negative_slope <= 1:
@@ -78,15 +78,15 @@ class LeakyReLU(_Leaky):
 class PReLU(_Leaky):
     r"""Leaky ReLU whose slope a is learned (one per channel, or one shared).
 
-    :formula: \begin{cases}x & x > 0 \\ a\,x & x \le 0\end{cases},\quad a \text{ learned}
-    :derivative: \begin{cases}1 & x > 0 \\ a & x \le 0\end{cases}
+    :formula: Piecewise((x, x > 0), (weight*x, True))
+    :derivative: Piecewise((1, x > 0), (weight, True))
     :convention: prelu'(0) = a (the weight), as torch.
     :paper: he2015
     :example: PReLU(weight=0.25) | [-1.0, 2.0] | tensor([-0.2500,  2.0000], grad_fn=<PReLUFunctionBackward>)
     """
 
     learnable = 1
-    params = {"weight": real(0.25, array=True, doc="the slope w for x <= 0 (initial value in the module)")}
+    params = {"weight": real(0.25, array=True, doc="the slope a for x <= 0 (initial value in the module)", symbol="a")}
     module_args = {"num_parameters": (1, "1 (one shared w) or the number of channels C (channel dim 1)")}
     module_learned = "weight"
     shape_doc = ("(*), or (N, C, *) when num_parameters = C", "same shape as the input")
@@ -167,16 +167,16 @@ def _uniform_like(x, lower, upper, rng):
 class RReLU(_Leaky):
     r"""Randomised leaky ReLU: a random slope per element while training, the mean slope at inference.
 
-    :formula: \begin{cases}x & x > 0 \\ a\,x & x \le 0\end{cases},\quad a \sim \mathcal U(l, u) \text{
-        (training)},\ a = \tfrac{l+u}{2} \text{ (inference)}
-    :derivative: \begin{cases}1 & x > 0 \\ a & x \le 0\end{cases}
+    :formula: Piecewise((x, x > 0), (a*x, True))
+    :derivative: Piecewise((1, x > 0), (a, True))
+    :where: a = (lower + upper)/2
     :convention: rrelu'(0) = a; in training, df draws the same slopes as f for the same rng seed.
     :paper: xu2015
     :example: RReLU(0.1, 0.3).eval() | [-1.0, 2.0] | tensor([-0.2000,  2.0000])
     """
 
-    params = {"lower": real(1 / 8, doc="lower bound l of the slopes' uniform distribution"),
-              "upper": real(1 / 3, doc="upper bound u of the slopes' uniform distribution"),
+    params = {"lower": real(1 / 8, doc="lower bound l of the slopes' uniform distribution", symbol="l"),
+              "upper": real(1 / 3, doc="upper bound u of the slopes' uniform distribution", symbol="u"),
               "training": boolean(False, doc="draw a slope per element (else the mean slope (l+u)/2)"),
               "rng": generator(doc="generator of the slopes (an int seeds one kept by the module); "
                                    "None: the global one")}

@@ -22,8 +22,8 @@ class _Sigmoidal(Elementwise):
 class Sigmoid(_Sigmoidal):
     r"""Logistic function: squashes to the open interval (0, 1).
 
-    :formula: \sigma(x) = \frac{1}{1 + e^{-x}}
-    :derivative: \sigma'(x) = \sigma(x)\,\bigl(1 - \sigma(x)\bigr)
+    :formula: sigma(x) = 1/(1 + exp(-x))
+    :derivative: sigma(x)*(1 - sigma(x))
     :paper: rumelhart1986
     :example: Sigmoid() | [0.0] | tensor([0.5000])
     """
@@ -48,8 +48,8 @@ class Sigmoid(_Sigmoidal):
 class Tanh(_Sigmoidal):
     r"""Zero-centred sigmoid with range (-1, 1).
 
-    :formula: \tanh x = \frac{e^{x} - e^{-x}}{e^{x} + e^{-x}} = 2\sigma(2x) - 1
-    :derivative: \tanh' x = 1 - \tanh^2 x
+    :formula: tanh(x) = (exp(x) - exp(-x))/(exp(x) + exp(-x)) = 2*sigma(2*x) - 1
+    :derivative: 1 - tanh(x)**2
     :paper: lecun1998
     :example: Tanh() | [0.0] | tensor([0.])
     """
@@ -80,8 +80,8 @@ _SOFTSIGN_BIG = 2.0**60  # 1 + 2^60 == 2^60 in float32 and float64, so f(±2^60)
 class Softsign(_Sigmoidal):
     r"""Sigmoidal with polynomial (not exponential) tails.
 
-    :formula: \frac{x}{1 + |x|}
-    :derivative: \frac{1}{(1 + |x|)^{2}}
+    :formula: x/(1 + Abs(x))
+    :derivative: 1/(1 + Abs(x))**2
     :paper: glorot2010
     :example: Softsign() | [1.0, float("inf")] | tensor([0.5000, 1.0000])
     """

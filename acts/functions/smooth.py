@@ -211,9 +211,11 @@ class _Smooth(Elementwise):
 class GELU(_Smooth):
     r"""Gaussian error linear unit: x weighted by the probability that a standard normal is below x.
 
-    :formula: x\,\Phi(x) = \tfrac{x}{2}\bigl(1 + \operatorname{erf}(x/\sqrt{2})\bigr)\ \approx
-        \tfrac{x}{2}\bigl(1 + \tanh[\sqrt{2/\pi}\,(x + 0.044715\,x^{3})]\bigr) \approx x\,\sigma(1.702\,x)
-    :derivative: \Phi(x) + x\,\varphi(x),\quad \varphi(x) = e^{-x^{2}/2}/\sqrt{2\pi}
+    :formula: x*Phi(x) = x/2*(1 + erf(x/sqrt(2)))
+    :formula[approximate=tanh]: x/2*(1 + tanh(sqrt(2/pi)*(x + GELU_TANH_C*x**3)))
+    :formula[approximate=sigmoid]: x*sigma(GELU_SIGMOID_K*x)
+    :derivative: Phi(x) + x*phi(x)
+    :where: phi(x) = exp(-x**2/2)/sqrt(2*pi)
     :paper: hendrycks2016
     :example: GELU(approximate="tanh") | [0.0, 100.0] | tensor([  0., 100.])
     """
@@ -312,8 +314,8 @@ class GELU(_Smooth):
 class Swish(_Smooth):
     r"""Self-gated unit; β = 1 is SiLU, β → ∞ approaches ReLU, β = 0 gives x/2.
 
-    :formula: x\,\sigma(\beta x)
-    :derivative: \sigma(\beta x) + \beta x\,\sigma(\beta x)\bigl(1 - \sigma(\beta x)\bigr)
+    :formula: x*sigma(beta*x)
+    :derivative: sigma(beta*x) + beta*x*sigma(beta*x)*(1 - sigma(beta*x))
     :paper: ramachandran2017
     :example: Swish(beta=1.0) | [0.0] | tensor([0.])
     """
@@ -359,8 +361,8 @@ class Swish(_Smooth):
 class Mish(_Smooth):
     r"""Self-regularised non-monotonic activation.
 
-    :formula: x \tanh\bigl(\operatorname{softplus}(x)\bigr) = x \tanh\bigl(\ln(1 + e^{x})\bigr)
-    :derivative: \tanh(\operatorname{sp}(x)) + x\,\sigma(x)\,\operatorname{sech}^{2}(\operatorname{sp}(x))
+    :formula: x*tanh(softplus(x)) = x*tanh(log(1 + exp(x)))
+    :derivative: tanh(softplus(x)) + x*sigma(x)*sech(softplus(x))**2
     :paper: misra2019
     :example: Mish() | [0.0] | tensor([0.])
     """
@@ -409,8 +411,8 @@ class Mish(_Smooth):
 class Softplus(_Smooth):
     r"""Smooth ReLU; exact for every x here (torch's native form switches to x above a threshold).
 
-    :formula: \tfrac{1}{\beta}\ln\bigl(1 + e^{\beta x}\bigr)
-    :derivative: \sigma(\beta x)
+    :formula: log(1 + exp(beta*x))/beta
+    :derivative: sigma(beta*x)
     :paper: dugas2000
     :example: Softplus() | [0.0] | tensor([0.6931])
     """

@@ -105,9 +105,8 @@ class _Normalising(AlongAxis):
 class Softmax(_Normalising):
     r"""Turns a vector of logits into a probability distribution.
 
-    :formula: \operatorname{softmax}(x)_i = \frac{e^{x_i}}{\sum_j e^{x_j}}
-    :derivative: \frac{\partial s_i}{\partial x_j} = s_i\,(\delta_{ij} - s_j),\quad J =
-        \operatorname{diag}(s) - s s^{\top}
+    :formula: exp(x[i])/Sum(exp(x[j]), (j, 1, n))
+    :derivative: f[i]*(KroneckerDelta(i, j) - f[j])
     :convention: Computed as exp(x - max x): shift-invariant, never overflows. A row of all -inf is
         undefined (nan).
     :paper: bridle1990
@@ -132,8 +131,8 @@ class Softmax(_Normalising):
 class Softmin(_Normalising):
     r"""Softmax of -x: the smallest entry gets the largest weight.
 
-    :formula: \operatorname{softmin}(x)_i = \frac{e^{-x_i}}{\sum_j e^{-x_j}} = \operatorname{softmax}(-x)_i
-    :derivative: \frac{\partial s_i}{\partial x_j} = -s_i\,(\delta_{ij} - s_j)
+    :formula: exp(-x[i])/Sum(exp(-x[j]), (j, 1, n))
+    :derivative: -f[i]*(KroneckerDelta(i, j) - f[j])
     :paper: bridle1990
     :example: Softmin() | [0.0, 0.0] | tensor([0.5000, 0.5000])
     """
@@ -160,8 +159,8 @@ class Softmin(_Normalising):
 class LogSoftmax(_Normalising):
     r"""Log-probabilities; with NLLLoss it is cross-entropy.
 
-    :formula: \log\operatorname{softmax}(x)_i = x_i - \log\sum_j e^{x_j}
-    :derivative: \frac{\partial}{\partial x_j} = \delta_{ij} - \operatorname{softmax}(x)_j
+    :formula: x[i] - log(Sum(exp(x[j]), (j, 1, n)))
+    :derivative: KroneckerDelta(i, j) - exp(f[j])
     :convention: Computed as (x - max) - log1p(Σ_{j≠argmax} e^{x_j - max}): no overflow, full accuracy near
         0.
     :paper: bridle1990
