@@ -11,15 +11,11 @@ signature, the ``nn.Module`` class and every docstring are generated from it.
 The kind owns what is common to its activations: the shape rules, the 1-D section used for
 properties and plots, the Jacobian-vector product and the shape of the torch ``Function``.
 
-==================  ===========================================  ======================
-kind                what it is                                   activations
-==================  ===========================================  ======================
-:class:`Elementwise`  y_i = f(x_i)                               relu, gelu, …
-:class:`AlongAxis`    a vector in, a vector out, along ``axis``  softmax family
-:class:`Gated`        x = [a, b] halves; y = a ⊗ gate(b)         glu, swiglu, geglu
-:class:`Grouped`      one output per group of k inputs           maxout
-:class:`BatchStats`   f depends on statistics of the batch       dice
-==================  ===========================================  ======================
+* :class:`Elementwise`: y_i = f(x_i) (relu, gelu, …);
+* :class:`AlongAxis`: a vector in, a vector out, along ``axis`` (the softmax family);
+* :class:`Gated`: x = [a, b] halves, y = a ⊗ gate(b) (glu, swiglu, geglu);
+* :class:`Grouped`: one output per group of k inputs (maxout);
+* :class:`BatchStats`: f depends on statistics of the batch (dice).
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 r"""The torch forms, generated from the specs: autograd ``Function``\ s, functions, modules.
 
-For every activation (:mod:`acts.functions`) this module builds, from its spec:
+For every activation (``acts.functions``) this module builds, from its spec:
 
 * the autograd ``Function`` of its kind (:mod:`acts.kinds`): an elementwise one is the chain
   rule ``grad · f'(x)`` with the spec's ``torch_df``, saving only ``x``; the softmax family's
@@ -13,7 +13,7 @@ For every activation (:mod:`acts.functions`) this module builds, from its spec:
 * :func:`compiled`, the ``torch.compile``\ d form.
 
 Nothing is delegated to torch's own activation kernels; torch supplies the elementary
-functions. The numerical design rules are in :mod:`acts.functions._torch_math`.
+functions. The numerical design rules are in ``acts/functions/_torch_math.py``.
 
 dtypes: float64 and float32 are computed in their own precision; float16, bfloat16 (and
 other narrow floats) in float32 and cast back; integer and bool inputs become the default
@@ -485,10 +485,12 @@ class ActivationModule(nn.Module):
             return compiled(self.name, backend=self.compiled, **self._static())(x, **dynamic)
         return RUNNERS[self.name](x, **self._static(), **dynamic)
 
-    def forward(self, x: Tensor) -> Tensor:
+    def forward(self, x):
+        """The activation of ``x``, with the module's parameters."""
         return self._call(x)
 
     def extra_repr(self) -> str:
+        """The parameters passed to the function, for ``repr``."""
         return ", ".join(f"{k}={getattr(self, k)!r}" for k in self._static())
 
 

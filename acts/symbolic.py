@@ -9,7 +9,7 @@ imported on the first use of a formula, not by ``import acts``.)
 The fields (see :func:`acts.kinds.read_docstring`):
 
 ``:formula:``
-    the activation; equal forms separated by `` = `` (each one is checked).
+    the activation; equal forms separated by an equals sign between spaces (each one is checked).
 ``:formula[param=value]:``
     the form for another value of a choice parameter (GELU's approximations), shown after
     ``\approx``.
@@ -183,7 +183,8 @@ def _tidy(e):
 
 
 def parse(text: str, spec) -> list:
-    """The equal forms of ``text`` (separated by `` = ``), unevaluated, as written."""
+    """The equal forms of ``text`` (separated by an equals sign between spaces), unevaluated, as
+    written."""
     return [_tidy(parse_expr(part, local_dict=namespace(spec), evaluate=False)) for part in text.split(" = ")]
 
 
@@ -233,12 +234,17 @@ def _tex(expr) -> str:
 
 
 def _where_tex(spec) -> str:
+    """The where-clauses, then which parameter each other-named symbol is."""
     parts = []
     for lhs, rhs in where(spec):
         if isinstance(rhs, sp.Float):
             parts.append(rf"{_tex(lhs)} \approx {float(rhs):.4f}")
         else:
             parts.append(rf"{_tex(lhs)} = {_tex(rhs)}")
+    for name, p in spec.params.items():
+        if p.numeric and p.symbol and spec.math:
+            text = name.replace("_", r"\_")
+            parts.append(rf"{p.symbol} = \text{{{text}}}")
     return r",\quad " + r",\ ".join(parts) if parts else ""
 
 

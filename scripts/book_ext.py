@@ -183,7 +183,11 @@ class ActsCatalog(SphinxDirective):
             a = acts.get(name)
             lines += [f".. rubric:: {name}", f"   :name: acts-{name.replace('_', '-')}", ""]
             kind = "elementwise" if a.elementwise else "not elementwise (see ``jvp``, ``jacobian``)"
-            lines += [f"{a.description} Family: {a.family}; {kind}."]
+            spec = a.spec
+            kind_name = next(c.__name__ for c in spec.__mro__ if c.__module__ == "acts.kinds")
+            lines += [f"{a.description} Family: {a.family}; {kind}.", "",
+                      f"Spec: ``{spec.__module__}.{spec.__name__}`` (kind :class:`acts.kinds.{kind_name}`); "
+                      f"torch: ``acts.nn.{name}(x, …)``, ``acts.nn.{spec.__name__}(…)``."]
             if a.aliases:
                 lines += ["", "Also: " + ", ".join(f"``acts.get({alias!r})``" for alias in a.aliases) + "."]
             lines += ["", ".. math::", "", f"   {a.formula}", "", ".. math::", "", f"   {a.derivative}", ""]
