@@ -47,7 +47,7 @@ import acts
 __all__ = [
     "LABS", "Verdict", "Claim", "ci95", "publish", "tune", "tuned_lr", "TUNING_FILE", "TUNED", "INIT_SEEDS", "TRAINING_SEEDS", "Digits", "INITS", "digits", "mlp", "init_linear", "layer_outputs", "fit",
     "accuracy", "flat_mlp_problems",
-    "mean_sd", "pm", "mean_field", "fixed_point",
+    "mean_sd", "pm", "paired", "mean_field", "fixed_point",
     "SELU_CONDITIONS", "selu_fixed_point", "selu_fixed_point_verdicts", "selu_deep_training",
     "selu_deep_training_verdicts", "sigmoid_saturation", "sigmoid_saturation_verdicts",
     "he_vs_xavier", "he_vs_xavier_verdicts", "born_dead", "born_dead_bounds", "born_dead_verdicts",
@@ -767,7 +767,7 @@ def describe(values: Iterable[float], digits: int = 2) -> str:
     return f"{_num(m, digits)} [{_num(lo, digits)}, {_num(hi, digits)}]"
 
 
-def _paired(a: Sequence[float], b: Sequence[float]) -> list[float]:
+def paired(a: Sequence[float], b: Sequence[float]) -> list[float]:
     """Per-seed differences a − b (the two conditions share each seed)."""
     if len(a) != len(b):
         raise ValueError("paired values need the same seeds.")
@@ -899,7 +899,7 @@ def selu_deep_training_verdicts(res: dict) -> tuple[Verdict, ...]:
     setting = (f"{res['depth']} layers × {res['width']}, SGD, {res['epochs']} epochs, tuned lr "
                f"{selu['lr']:g} (SELU) and {relu['lr']:g} (ReLU)")
     return (Verdict("selu-deep-training", "final training loss ReLU − SELU",
-                    _paired(relu["train_loss"], selu["train_loss"]), Claim(0.0), setting),)
+                    paired(relu["train_loss"], selu["train_loss"]), Claim(0.0), setting),)
 
 
 # ========================================================================================
@@ -965,7 +965,7 @@ def sigmoid_saturation_verdicts(res: dict) -> tuple[Verdict, ...]:
         Verdict("sigmoid-saturation", "sigmoid top-layer lowest mean activation", sig["top_lowest"],
                 Claim(high=SIGMOID_SATURATED), setting),
         Verdict("sigmoid-vs-tanh", "final test accuracy tanh − sigmoid",
-                _paired([a[-1] for a in tanh["test_acc"]], [a[-1] for a in sig["test_acc"]]), Claim(0.0), setting),
+                paired([a[-1] for a in tanh["test_acc"]], [a[-1] for a in sig["test_acc"]]), Claim(0.0), setting),
     )
 
 
@@ -1038,7 +1038,7 @@ def he_vs_xavier_verdicts(res: dict) -> tuple[Verdict, ...]:
     return (
         Verdict("he-init-factor", "per-layer factor of E[y²] with He init", res["factor"]["he"]["factor"],
                 Claim(*HE_FACTOR_BAND), f"{L} ReLU layers × {res['width']}, at initialisation, float64"),
-        Verdict("he-init", "final training loss Xavier − He (SGD)", _paired(xa["train_loss"], he["train_loss"]),
+        Verdict("he-init", "final training loss Xavier − He (SGD)", paired(xa["train_loss"], he["train_loss"]),
                 Claim(0.0), f"{L} ReLU layers × {res['width']}, SGD momentum {res['momentum']}, {res['epochs']} "
                             f"epochs, tuned lr {xa['lr']:g} (Xavier) and {he['lr']:g} (He)"),
     )
@@ -1150,9 +1150,9 @@ def dead_units_verdicts(res: dict) -> tuple[Verdict, ...]:
     setting = f"Adam, {res['depth']} layers × {res['width']}, {res['epochs']} epochs"
     return (
         Verdict("dying-relu-lr", f"ReLU dead fraction at lr {b:g} − at lr {a:g}",
-                _paired(relu[b]["dead"], relu[a]["dead"]), Claim(0.0), setting),
+                paired(relu[b]["dead"], relu[a]["dead"]), Claim(0.0), setting),
         Verdict("dying-relu-leaky", f"never-active fraction at lr {b:g}, ReLU − leaky ReLU",
-                _paired(relu[b]["dead"], leaky[b]["dead"]), Claim(0.0), setting),
+                paired(relu[b]["dead"], leaky[b]["dead"]), Claim(0.0), setting),
     )
 
 
@@ -1204,12 +1204,12 @@ def depth_sweep_verdicts(res: dict) -> tuple[Verdict, ...]:
 
     def drop(act):
         r = res["runs"][act]
-        return _paired(r[d0]["test_acc"], r[d1]["test_acc"])
+        return paired(r[d0]["test_acc"], r[d1]["test_acc"])
 
     setting = (f"BatchNorm + dropout {res['dropout']}, SGD, {res['epochs']} epochs, "
                f"lr tuned per activation and depth")
     return tuple(Verdict(f"mish-depth-{o}", f"accuracy drop from depth {d0} to {d1}, {o} − mish",
-                         _paired(drop(o), drop("mish")), Claim(0.0), setting) for o in ("relu", "swish"))
+                         paired(drop(o), drop("mish")), Claim(0.0), setting) for o in ("relu", "swish"))
 
 
 # ========================================================================================
@@ -1259,7 +1259,7 @@ def gelu_dropout_verdicts(res: dict) -> tuple[Verdict, ...]:
         r = res["runs"][o]
         setting = (f"{res['depth']} layers × {res['width']}, dropout {res['dropout']}, Adam, {res['epochs']} epochs, "
                    f"tuned lr {g['lr']:g} (gelu) and {r['lr']:g} ({o})")
-        out.append(Verdict(f"gelu-dropout-{o}", f"final training loss {o} − gelu", _paired(r["train_loss"],
+        out.append(Verdict(f"gelu-dropout-{o}", f"final training loss {o} − gelu", paired(r["train_loss"],
                            g["train_loss"]), Claim(0.0), setting))
     return tuple(out)
 
