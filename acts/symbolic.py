@@ -233,16 +233,22 @@ def _tex(expr) -> str:
     return sp.latex(expr, order="none")
 
 
-def _where_tex(spec) -> str:
-    """The where-clauses, then which parameter each other-named symbol is."""
+def _where_tex(spec, shown: list) -> str:
+    """The where-clauses that ``shown`` (the expressions of one line) use, then which parameter
+    each other-named symbol of that line is."""
+    used = set().union(*(e.free_symbols | {f.func for f in e.atoms(sp.Function)} for e in shown))
     parts = []
     for lhs, rhs in where(spec):
+        if not ({lhs} | {lhs.func} | lhs.free_symbols) & used or (not isinstance(lhs, sp.Symbol) and lhs.func not in used):
+            continue
         if isinstance(rhs, sp.Float):
             parts.append(rf"{_tex(lhs)} \approx {float(rhs):.4f}")
         else:
             parts.append(rf"{_tex(lhs)} = {_tex(rhs)}")
+        used |= rhs.free_symbols
+    ns = namespace(spec)
     for name, p in spec.params.items():
-        if p.numeric and p.symbol and spec.math:
+        if p.numeric and p.symbol and ns[name] in used:
             text = name.replace("_", r"\_")
             parts.append(rf"{p.symbol} = \text{{{text}}}")
     return r",\quad " + r",\ ".join(parts) if parts else ""
@@ -264,8 +270,9 @@ def latex(spec) -> tuple[str, str]:
         return formula, derivative
     lhs, dlhs = _LHS[kind]
     formula = lhs + " = " + " = ".join(_tex(e) for e in fs["formula"])
-    for alt in fs["alternatives"].values():
-        formula += r" \approx " + " = ".join(_tex(e) for e in alt)
-    formula += _where_tex(spec)
-    derivative = dlhs + " = " + " = ".join(_tex(e) for e in fs["derivative"])
+    for (_, value), alt in fs["alternatives"].items():
+        formula += r" \approx " + " = ".join(_tex(e) for e in alt) + rf"\ \text{{({value})}}"
+    shown = fs["formula"] + [e for alt in fs["alternatives"].values() for e in alt]
+    formula += _where_tex(spec, shown)
+    derivative = dlhs + " = " + " = ".join(_tex(e) for e in fs["derivative"]) + _where_tex(spec, fs["derivative"])
     return formula, derivative

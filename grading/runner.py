@@ -250,14 +250,17 @@ class _TrippedProps:
     get = keys = values = items = __iter__ = __len__ = __contains__ = lambda self, *a: self._wire()
 
 
-#: the numpy forms a spec may write itself (what a question blocks besides the public forms)
-_SPEC_FORMS = ("f", "df", "jvp", "product")
+#: the forms a spec may write itself (what a question blocks besides the public forms): every
+#: route to an activation's values (the public functions, RUNNERS, a copy of their code, the
+#: autograd Function) runs one of them
+_SPEC_FORMS = ("f", "df", "jvp", "product", "torch_f", "torch_df", "torch_f_fast", "torch_df_fast", "torch_f_df",
+               "torch_f_df_fast", "torch_vjp", "torch_vjp_fast", "torch_call", "torch_forward", "torch_backward")
 
 
 def _own_forms(spec) -> list:
-    """The numpy forms written in the spec's own class body (not its kind's generic ones)."""
-    forms = (getattr(vars(spec).get(attr), "__func__", None) for attr in _SPEC_FORMS)
-    return [fn for fn in forms if callable(fn)]
+    """The forms written in the spec's own class body (not its kind's generic ones)."""
+    forms = (vars(spec).get(attr) for attr in _SPEC_FORMS)
+    return [getattr(fn, "__func__", fn) for fn in forms if fn is not None]
 
 
 def _acts_code_owners() -> dict[object, set[str]]:
@@ -290,8 +293,8 @@ def _targets(spec: str) -> list[tuple[object, str, object]]:
             if callable(getattr(a, attr, None)):
                 found.append((a, attr, getattr(a, attr)))
         for attr in _SPEC_FORMS:
-            if attr in vars(a.spec):
-                found.append((a.spec, attr, getattr(a.spec, attr)))
+            if attr in vars(a.spec):  # the staticmethod itself, so that restoring it restores the class
+                found.append((a.spec, attr, vars(a.spec)[attr]))
         tables = (nn.FUNCTIONS, nn.RUNNERS, nn.MODULES)
         for table in tables:
             if a.name in table:

@@ -498,6 +498,11 @@ SHORTCUTS = {
                                                 "def sigmoid(x):\n    return raw(np.asarray(x, dtype=float))\n",
     "acts' torch table": "import torch\nfrom acts import nn\nT = nn.RUNNERS['sigmoid']\n"
                          "def sigmoid(x):\n    return T(torch.as_tensor(x)).numpy()\n",
+    "a copy of acts' torch runner": "import types, torch\nfrom acts import nn\nr = nn.RUNNERS['sigmoid']\n"
+                                    "mine = types.FunctionType(r.__code__, r.__globals__, 'mine', None, r.__closure__)\n"
+                                    "def sigmoid(x):\n    return mine(torch.as_tensor(x)).numpy()\n",
+    "acts' spec's torch form": "import torch, acts\nt = acts.get('sigmoid').spec.torch_f\n"
+                               "def sigmoid(x):\n    return t(torch.as_tensor(x, dtype=torch.float64)).numpy()\n",
     "a partial": "import functools, scipy.special\np = functools.partial(scipy.special.expit)\n"
                  "def sigmoid(x):\n    return p(x)\n",
     "np.vectorize": "import numpy as np, scipy.special\nv = np.vectorize(scipy.special.expit)\n"
@@ -547,7 +552,10 @@ def test_a_reference_reached_by_another_route_scores_nothing(route):
 def test_own_code_and_other_activations_are_not_mistaken_for_the_reference():
     for cell in (SIGMOID_OWN + "sigmoid = own\n",
                  "import acts, numpy as np\nt = acts.get('tanh').f\n"  # σ(x) = (1 + tanh(x/2)) / 2: allowed
-                 "def sigmoid(x):\n    return (1 + t(np.asarray(x, dtype=float) / 2)) / 2\n"):
+                 "def sigmoid(x):\n    return (1 + t(np.asarray(x, dtype=float) / 2)) / 2\n",
+                 # another activation's torch function, whose generated code has the same shape
+                 "import torch\nfrom acts import nn\n"
+                 "def sigmoid(x):\n    return ((1 + nn.tanh(torch.as_tensor(x, dtype=torch.float64) / 2)) / 2).numpy()\n"):
         q1 = grade_sigmoid(cell)["questions"]["q1"]
         assert q1["score"] == 1 and not q1.get("tripped"), q1
 

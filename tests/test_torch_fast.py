@@ -210,3 +210,36 @@ def test_compiled_inductor_saves_the_input_only_and_expm1_is_accurate():
         want = FUNCTIONS[name](dense.detach().double(), **params)
         ulp = torch.finfo(torch.float32).eps * want.abs().clamp(min=torch.finfo(torch.float32).tiny)
         assert float(((got - want).abs() / ulp).max()) <= 2.0, name  # within 2 float32 ulp
+
+
+def test_first_compiled_use_of_a_custom_function_traces_in_a_fresh_process():
+    """PReLU's, Dice's and RReLU's autograd Functions exist from import: built on first use inside
+    torch.compile, the class creation itself would break the graph."""
+    import subprocess
+    import sys
+
+    code = ("import torch\nfrom acts.nn import compiled\n"
+            "w = torch.tensor([0.25], requires_grad=True)\n"
+            "compiled('prelu', backend='aot_eager', fullgraph=True)(torch.randn(3, requires_grad=True), weight=w)"
+            ".sum().backward()\n"
+            "compiled('dice', backend='aot_eager', fullgraph=True)(torch.randn(4, 2), alpha=torch.zeros(2))\n"
+            "print('ok')")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.stdout.strip() == "ok", done.stderr[-2000:]
+
+
+def test_compiled_and_modules_validate_their_parameters():
+    import acts.nn as nn
+
+    with pytest.raises(TypeError, match="unknown parameter"):
+        nn.compiled("swish", beta=2.0, foo=3)
+    with pytest.raises(TypeError, match="unknown parameter"):
+        nn.compiled("leaky_relu", slope=0.1)
+    with pytest.raises(ValueError, match="min_val"):
+        nn.compiled("hardtanh", min_val=2.0, max_val=1.0)
+    with pytest.raises(ValueError, match="lower"):
+        nn.compiled("rrelu", lower=0.5, upper=0.1)
+    with pytest.raises(ValueError, match="Hardtanh: hardtanh: min_val"):
+        nn.Hardtanh(min_val=2.0, max_val=1.0)
+    with pytest.raises(ValueError, match="must be > 0"):
+        nn.CELU(alpha=0.0)
