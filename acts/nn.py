@@ -36,7 +36,7 @@ from torch import Tensor, nn
 from . import _lazy
 from ._registry import all_activations
 from .functions._torch_math import _up
-from .kinds import REQUIRED, AlongAxis, Elementwise, Gated
+from .kinds import REQUIRED, AlongAxis, Elementwise, Gated, Spec
 
 _lazy.bind()
 _log = logging.getLogger("acts.torch")
@@ -203,21 +203,23 @@ def _runner(spec) -> Callable:
     """``run(x, **params)`` on already validated parameters (missing ones take their
     defaults): the shape check of the kind, then the spec's ``torch_call`` or the kind's."""
     defaults = {k: p.default for k, p in spec.params.items()}
-    keys = tuple(defaults)
     own_call = getattr(spec, "torch_call", None)
     # built now, not on first use: a first use inside torch.compile would trace the class creation
     fn = function(spec) if own_call is None or "torch_forward" in vars(spec) else None
     empty_is_identity = issubclass(spec, AlongAxis)
+    check_shape = None if spec.check_shape.__func__ is Spec.check_shape.__func__ else spec.check_shape
 
     def run(x, **params):
         x = as_input(x)
-        p = {**defaults, **params}
-        spec.check_shape(tuple(x.shape), p)
+        # every caller passes checked parameters; a.torch passes all of them (the common case)
+        p = params if len(params) == len(defaults) else {**defaults, **params}
+        if check_shape is not None:
+            check_shape(tuple(x.shape), p)
         if own_call is not None:
             return own_call(_THIS, x, **p)
         if empty_is_identity and x.numel() == 0:
             return x.clone()
-        return apply(fn, x, *[p[k] for k in keys])
+        return apply(fn, x, *[p[k] for k in defaults])
 
     run.__name__ = run.__qualname__ = f"run_{spec.name}"
     return run

@@ -154,8 +154,6 @@ class Dice(BatchStats):
         n = m._args["num_features"]
         if not isinstance(n, int) or isinstance(n, bool) or n < 1:
             raise ValueError(f"Dice: num_features must be a positive int, got {n!r}")
-        if not m.eps >= 0:
-            raise ValueError(f"Dice: eps must be >= 0, got {m.eps!r}")
         m.num_features, m.momentum = n, m._args["momentum"]
         fk = {"device": m._args["device"], "dtype": m._args["dtype"]}
         m.alpha = torch.nn.Parameter(torch.full((n,), float(m._args["alpha"]), **fk))

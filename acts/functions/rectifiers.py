@@ -211,8 +211,6 @@ class RReLU(_Leaky):
         return (_up(grad) * _up(d)).to(grad.dtype), None
 
     def module_init(m):
-        if not m.lower <= m.upper:
-            raise ValueError(f"RReLU: need lower <= upper, got lower={m.lower}, upper={m.upper}")
         if isinstance(m.rng, numbers.Integral):
             m.rng = torch.Generator().manual_seed(int(m.rng))
 
