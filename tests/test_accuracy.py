@@ -249,3 +249,31 @@ def test_score_rules():
     assert not A.score(np.float64(np.nan), M.mpf(1), 0.0, "float64")[2]
     # κ loosens the bound
     assert A.score(np.float64(1.0) + 2.0**-52 * 10, M.mpf(1), 3.0, "float64")[2]
+
+
+# selu: its formula's α, λ are acts.constants' float64 roundings, the oracle's have 32 digits
+# (0.4 ulp apart); dice: batch statistics, not the elementwise kind.
+@pytest.mark.parametrize("name", sorted(set(A.REFERENCES) - {"selu", "dice"}))
+def test_the_formula_oracle_agrees_with_the_hand_written_one(name):
+    """A new elementwise activation is measured against its spec's formula (sympy, 60 digits)
+    until it has a hand-written reference: on the existing ones the two agree far below an ulp."""
+    formula, hand = A.formula_reference(name), A.REFERENCES[name]
+    for x in (-30.0, -2.5, -0.75, -1e-3, 0.4, 2.0, 17.0):
+        a, b = formula(A.mpf(x)), hand(A.mpf(x))
+        for u, v in ((a.v, b.v), (a.d, b.d)):
+            assert abs(u - v) <= A.M.mpf(10) ** -25 * max(abs(v), A.M.mpf(10) ** -300), (name, x, u, v)
+
+
+def test_a_new_elementwise_activation_is_measured_against_its_formula(monkeypatch):
+    """As if softsign were new: no hand-written reference, no case. It gets a default case, and
+    the accuracy check runs with the formula as the oracle (and passes)."""
+    monkeypatch.delitem(A.REFERENCES, "softsign")
+    monkeypatch.setattr(A, "CASES", tuple(c for c in A.CASES if c.name != "softsign"))
+    (case,) = A._elementwise_without_case()
+    assert case.label == "softsign"
+    A.references.cache_clear()  # softsign's hand-written references may be cached by now
+    try:
+        mf, mdf = A.check_elementwise(case, "float32")
+    finally:
+        A.references.cache_clear()
+    assert mf.ok and mdf.ok and mf.n > 1000, (_explain(mf), _explain(mdf))
