@@ -132,7 +132,7 @@ class Activation:
         """Numpy forward f(x); keeps float16/32/64 (ints -> float64); scalars give numpy scalars."""
         p = self._params(params)
         x64, dtype = as_float_array(x, f"{self.name}.f")
-        self._check_shape(x64, p)
+        self.spec.check_shape(x64.shape, p)
         with np.errstate(over="ignore", under="ignore"):
             y = self.spec.f(x64, **p)
         return _finish(y, dtype, x64.ndim == 0 and np.ndim(y) == 0)
@@ -155,7 +155,7 @@ class Activation:
         v64, _ = as_float_array(v, f"{self.name}.jvp")
         if v64.shape != x64.shape:
             raise ValueError(f"{self.name}.jvp: v must have x's shape {x64.shape}; got {v64.shape}.")
-        self._check_shape(x64, p)
+        self.spec.check_shape(x64.shape, p)
         with np.errstate(over="ignore", under="ignore"):
             y = self.spec.jvp(x64, v64, **p)
         return _finish(y, dtype, False)
@@ -172,9 +172,6 @@ class Activation:
         cols = [np.asarray(self.jvp(x64, eye[j], **params)) for j in range(x64.shape[0])]
         jac = np.stack(cols, axis=-1) if cols else np.zeros((0, 0))
         return _finish(jac, dtype, False)
-
-    def _check_shape(self, x, p):
-        self.spec.check_shape(x.shape, p)
 
     # torch forms ------------------------------------------------------------------
     def torch(self, x, **params):

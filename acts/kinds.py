@@ -191,7 +191,8 @@ def snake_case(class_name: str) -> str:
 
 # --- the spec and its kinds ---------------------------------------------------------------------
 class Spec:
-    """Base of every spec. Attributes a spec sets (a kind sets some for it):
+    """Base of every spec; its kind gives it ``section(act)``, the (g, g') on scalars that
+    properties and plots use. Attributes a spec sets (a kind sets some for it):
 
     ``name`` (made from the class name, see :func:`snake_case`), ``aliases``, ``family``, ``params``
     (name → :class:`Param`), ``math`` (formula, derivative, where-clauses), ``convention`` (the
@@ -256,11 +257,6 @@ class Spec:
                 f"acts.get({cls.name!r}).jacobian(x) for a 1-D x, .jvp(x, v), or the torch form.")
 
     @classmethod
-    def section(cls, act):
-        """(g, g') on scalars: a documented 1-D section of a non-elementwise activation."""
-        raise NotImplementedError
-
-    @classmethod
     def jvp(cls, x, v, **p):
         return cls.df(x, **p) * v
 
@@ -305,6 +301,14 @@ class Elementwise(Spec):
     constant_derivative: float | None = None
 
     @classmethod
+    def complete(cls):
+        """A form without a fast twin is its own twin."""
+        if "torch_f_fast" not in vars(cls) and hasattr(cls, "torch_f"):  # (not PReLU's torch_call)
+            cls.torch_f_fast = staticmethod(cls.torch_f)
+        if "torch_df_fast" not in vars(cls) and hasattr(cls, "torch_df"):
+            cls.torch_df_fast = staticmethod(cls.torch_df)
+
+    @classmethod
     def df_unavailable(cls, p):
         return None
 
@@ -318,10 +322,7 @@ class Elementwise(Spec):
 
     @classmethod
     def torch_f_df_fast(cls, x, *p, derivative=True):
-        f = getattr(cls, "torch_f_fast", cls.torch_f)
-        if not derivative:
-            return f(x, *p), None
-        return f(x, *p), getattr(cls, "torch_df_fast", cls.torch_df)(x, *p)
+        return cls.torch_f_fast(x, *p), cls.torch_df_fast(x, *p) if derivative else None
 
 
 class AlongAxis(Spec):

@@ -99,10 +99,9 @@ def _autograd(name: str, forward: Callable, backward: Callable, doc: str) -> typ
 def _elementwise(spec) -> type:
     """forward f(x), backward grad·f'(x); saves x only (nothing for a constant f'). The fast
     forms run whenever autograd is not recording (double backward takes the reference ones)."""
-    f = getattr(spec, "torch_f_fast", spec.torch_f)
-    df, dff = spec.torch_df if spec.constant_derivative is None else None, getattr(spec, "torch_df_fast", None)
-    dff = dff or df
     c = spec.constant_derivative
+    f = spec.torch_f_fast
+    df, dff = (spec.torch_df, spec.torch_df_fast) if c is None else (None, None)
 
     def forward(ctx, x, *params):
         if c is None:
