@@ -28,7 +28,7 @@ from typing import Any, Callable
 import numpy as np
 
 __all__ = ["REQUIRED", "Param", "real", "choice", "integer", "boolean", "generator", "optional_real_array", "axis",
-           "Spec", "Elementwise", "AlongAxis", "Gated", "Grouped", "BatchStats"]
+           "Spec", "Elementwise", "AlongAxis", "Gated", "Grouped", "BatchStats", "kind_of"]
 
 
 #: the default of a module argument that has none (``Dice(num_features)``)
@@ -181,6 +181,11 @@ def read_docstring(doc: str | None) -> dict:
         fields["example"] = tuple(part.strip() for part in fields["example"].split(" | "))
     fields["math"] = {k: fields.pop(k) for k in list(fields) if k.split("[")[0] in _MATH}
     return fields
+
+
+def kind_of(spec) -> type:
+    """The kind a spec subclasses (Elementwise, AlongAxis, …), through its family base."""
+    return next(c for c in spec.__mro__ if c.__module__ == __name__ and c is not Spec)
 
 
 def snake_case(class_name: str) -> str:

@@ -36,6 +36,7 @@ import sympy as sp
 from sympy.parsing.sympy_parser import parse_expr
 
 from . import constants
+from .kinds import AlongAxis, BatchStats, Gated, Grouped, kind_of
 
 
 class _Named(sp.Function):
@@ -138,8 +139,6 @@ X, F = sp.IndexedBase("x"), sp.IndexedBase("f")
 
 def variables(spec) -> dict:
     """The names the kind gives its formulas (see the module docstring)."""
-    from .kinds import AlongAxis, BatchStats, Gated, Grouped
-
     real = {"real": True}
     if issubclass(spec, Grouped):
         return {"x": X, "i": i, "j": j, "k": k}
@@ -200,7 +199,7 @@ def where(spec) -> list[tuple]:
 
 def forms(spec) -> dict:
     """``formula`` (list), ``derivative`` (list), ``alternatives`` ({(param, value): list})."""
-    if issubclass(spec, _gated()):
+    if issubclass(spec, Gated):
         return _gated_forms(spec)
     math = spec.math
     alternatives = {}
@@ -210,12 +209,6 @@ def forms(spec) -> dict:
             alternatives[(m.group(1), m.group(2))] = parse(text, spec)
     return {"formula": parse(math["formula"], spec), "derivative": parse(math["derivative"], spec),
             "alternatives": alternatives}
-
-
-def _gated():
-    from .kinds import Gated
-
-    return Gated
 
 
 def _gated_forms(spec) -> dict:
@@ -261,7 +254,7 @@ _LHS = {"Elementwise": ("f(x)", "f'(x)"), "BatchStats": ("f(s)", "f'(s)"),
 
 def latex(spec) -> tuple[str, str]:
     """(formula, derivative) of a spec, as LaTeX without surrounding ``$``."""
-    kind = next(c.__name__ for c in spec.__mro__ if c.__module__ == "acts.kinds")
+    kind = kind_of(spec).__name__
     fs = forms(spec)
     if kind == "Gated":
         formula = rf"f(a, b) = {_tex(fs['formula'][0])},\quad [a, b] = x"

@@ -177,6 +177,7 @@ class ActsCatalog(SphinxDirective):
 
     def run(self):
         import acts
+        from acts.kinds import kind_of
 
         lines: list[str] = []
         for name in acts.names():
@@ -184,7 +185,7 @@ class ActsCatalog(SphinxDirective):
             lines += [f".. rubric:: {name}", f"   :name: acts-{name.replace('_', '-')}", ""]
             kind = "elementwise" if a.elementwise else "not elementwise (see ``jvp``, ``jacobian``)"
             spec = a.spec
-            kind_name = next(c.__name__ for c in spec.__mro__ if c.__module__ == "acts.kinds")
+            kind_name = kind_of(spec).__name__
             lines += [f"{a.description} Family: {a.family}; {kind}.", "",
                       f"Spec: ``{spec.__module__}.{spec.__name__}`` (kind :class:`acts.kinds.{kind_name}`); "
                       f"torch: ``acts.nn.{name}(x, …)``, ``acts.nn.{spec.__name__}(…)``."]
